@@ -1,0 +1,51 @@
+# impactsim: two commands do everything on a fresh Debian 12 machine.
+#   make demo   install missing packages, build (Release), run the demo
+#   make test   install missing packages, build, run the tests
+# Other targets: build, test-asan (tests under AddressSanitizer +
+# UndefinedBehaviorSanitizer), bench, fixtures (regenerate the R reference
+# numbers; needs R), clean.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+CMAKE_ARGS ?=
+
+.PHONY: all deps build test test-asan demo bench fixtures clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DIMPACTSIM_WERROR=ON $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIMPACTSIM_WERROR=ON \
+	  -DIMPACTSIM_SANITIZE=ON -DIMPACTSIM_BUILD_BENCH=OFF $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	@mkdir -p out
+	$(BUILD)/studies/impactsim describe data/samples/cohort_sample.csv
+	$(BUILD)/studies/impactsim convert data/samples/cohort_sample.csv out/cohort_sample.h5
+	$(BUILD)/studies/impactsim describe out/cohort_sample.h5
+	$(BUILD)/studies/impactsim design --data out/cohort_sample.h5 \
+	  --formula "enrolled ~ age + sex + deprivation_quintile + insulin + fundus_2y + hba1c_tests + log(spending)"
+	@echo "demo: the sample cohort is in out/cohort_sample.h5"
+
+bench: build
+	@$(BUILD)/bench/engine_bench --benchmark_counters_tabular=true
+
+fixtures:
+	@scripts/install-deps.sh --r
+	Rscript tests/reference/model_matrix.R
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) out

@@ -1,0 +1,61 @@
+// Formula + table -> design matrix, with R's model.frame/model.matrix rules.
+//
+// - Rows where any variable of the formula (response included) is missing are
+//   dropped and counted (na.omit). A transformation that produces a
+//   non-finite value from present data (log(0), sqrt(-1)) is an error that
+//   names the term and the row: R would keep -Inf or drop NaN silently.
+// - Categorical and bool columns, and factor(x), are factors. Levels unused
+//   in the kept rows are dropped (glm's model.frame(drop.unused.levels =
+//   TRUE)). Treatment contrasts: the first level is the reference (overridable
+//   per variable); a factor is coded by all its levels instead where R's
+//   marginality rule says so (no intercept, or an interaction whose margin is
+//   absent), and columns are named exactly as model.matrix names them
+//   ("raceblack", "age:educ", "x:fb", "marriedTRUE").
+// - The response (if any) is numeric: float64 and int64 as they are, bool as
+//   0/1.
+#pragma once
+
+#include <Eigen/Core>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/formula.hpp"
+#include "engine/table.hpp"
+
+namespace impactsim {
+
+struct DesignOptions {
+  // Reference level by variable label ("region", "factor(dept)"); default the
+  // first level (sorted order, as R's factor()).
+  std::map<std::string, std::string> reference_levels;
+  // Drop factor levels absent from the kept rows (R glm/lm default).
+  bool drop_unused_levels = true;
+  // Rows per parallel block when filling the matrix.
+  size_t block_rows = size_t{1} << 14;
+};
+
+struct DesignMatrix {
+  Eigen::MatrixXd x;                      // kept rows x columns, column-major
+  std::vector<std::string> column_names;  // as R's colnames(model.matrix(...))
+  std::vector<int> assign;                // term index per column, 0 = intercept (R's "assign")
+  std::vector<std::string> term_labels;
+  bool has_intercept = true;
+
+  bool has_response = false;
+  std::string response_name;
+  Eigen::VectorXd y;
+
+  std::vector<size_t> rows;    // table row of each matrix row
+  size_t rows_dropped = 0;     // rows with a missing value
+  // Levels of each factor variable as used (after dropping and releveling).
+  std::map<std::string, std::vector<std::string>> factor_levels;
+};
+
+DesignMatrix build_design_matrix(const Table& table, const Formula& formula, const DesignOptions& options = {});
+inline DesignMatrix build_design_matrix(const Table& table, const std::string& formula,
+                                        const DesignOptions& options = {}) {
+  return build_design_matrix(table, Formula::parse(formula), options);
+}
+
+}  // namespace impactsim

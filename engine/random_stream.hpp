@@ -1,0 +1,79 @@
+// Counter-based random streams (Random123 Philox4x64-10).
+//
+// A stream is identified by (seed, entity id, stream id) and an optional
+// substream (e.g. a year): Philox's key holds (seed, entity), its counter
+// (stream, substream, draw block). A draw therefore depends only on these
+// numbers and on how many draws came before it in the same stream, never on
+// thread scheduling or on which other entities exist (DESIGN.md,
+// "Randomness"); common random numbers across scenarios come free.
+//
+// Uniforms carry 53 random bits in the open interval (0, 1). Normal draws use
+// inversion (as R's default rnorm), which keeps draws monotone in the
+// uniforms; binomial, Poisson, gamma and beta use Boost.Random's
+// distributions on this stream.
+#pragma once
+
+#include <Random123/philox.h>
+
+#include <boost/math/special_functions/erf.hpp>
+#include <boost/random/beta_distribution.hpp>
+#include <boost/random/binomial_distribution.hpp>
+#include <boost/random/gamma_distribution.hpp>
+#include <boost/random/poisson_distribution.hpp>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+namespace impactsim {
+
+class RandomStream {
+ public:
+  using result_type = uint64_t;  // UniformRandomBitGenerator, for Boost/std distributions
+
+  RandomStream(uint64_t seed, uint64_t entity, uint64_t stream, uint64_t substream = 0)
+      : key_{{seed, entity}}, counter_{{stream, substream, 0, 0}} {}
+
+  static constexpr result_type min() { return 0; }
+  static constexpr result_type max() { return std::numeric_limits<uint64_t>::max(); }
+
+  // 64 random bits.
+  result_type operator()() {
+    if (used_ == 4) refill();
+    return block_.v[used_++];
+  }
+
+  // Uniform on (0, 1): 53 bits, centred in their interval so 0 and 1 never occur.
+  double uniform() { return (static_cast<double>((*this)() >> 11) + 0.5) * 0x1.0p-53; }
+  double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
+  // Normal by inversion: x = -sqrt(2) erfc^-1(2u).
+  double normal(double mean = 0.0, double sd = 1.0) {
+    return mean - sd * 1.4142135623730951 * boost::math::erfc_inv(2.0 * uniform());
+  }
+  bool bernoulli(double p) { return uniform() < p; }
+  int64_t binomial(int64_t n, double p) { return boost::random::binomial_distribution<int64_t, double>(n, p)(*this); }
+  int64_t poisson(double mean) {
+    if (mean <= 0) return 0;
+    return boost::random::poisson_distribution<int64_t, double>(mean)(*this);
+  }
+  double gamma(double shape, double scale = 1.0) {
+    return boost::random::gamma_distribution<double>(shape, scale)(*this);
+  }
+  double beta(double a, double b) { return boost::random::beta_distribution<double>(a, b)(*this); }
+
+  // Number of 64-bit words drawn so far.
+  uint64_t position() const { return counter_.v[2] * 4 - (4 - used_); }
+
+ private:
+  void refill() {
+    block_ = r123::Philox4x64()(counter_, key_);
+    ++counter_.v[2];
+    used_ = 0;
+  }
+
+  r123::Philox4x64::key_type key_;
+  r123::Philox4x64::ctr_type counter_;
+  r123::Philox4x64::ctr_type block_{};
+  unsigned used_ = 4;
+};
+
+}  // namespace impactsim

@@ -1,0 +1,148 @@
+// End-to-end tests of the impactsim program: exit codes, one-line errors and
+// no output left behind on bad input.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+
+#include "engine/csv.hpp"
+#include "engine/hdf5_table.hpp"
+#include "test_util.hpp"
+
+namespace impactsim {
+namespace {
+
+struct Result {
+  int code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+Result run(const std::string& args) {
+  const std::string cmd = std::string(IMPACTSIM_BIN) + " " + args + " 2>&1";
+  Result r;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.output.append(buf.data(), n);
+  const int status = pclose(pipe);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+const std::string kSample = std::string(IMPACTSIM_SAMPLES) + "/cohort_sample.csv";
+
+size_t line_count(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+// A bad input: exit status 2, one line on stderr naming the problem.
+void expect_input_error(const Result& r, const std::string& fragment) {
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_EQ(line_count(r.output), 1u) << r.output;
+  EXPECT_NE(r.output.find("impactsim: error: "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(fragment), std::string::npos) << r.output;
+}
+
+TEST(Cli, VersionAndHelp) {
+  Result r = run("--version");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(r.output.rfind("impactsim ", 0), 0u) << r.output;
+  for (const char* sub : {"", "describe", "convert", "design"}) {
+    r = run(std::string(sub) + " --help");
+    EXPECT_EQ(r.code, 0) << sub;
+    EXPECT_NE(r.output.find("Usage"), std::string::npos) << sub << r.output;
+  }
+}
+
+TEST(Cli, DescribeCsvAndHdf5) {
+  testing::TempDir dir;
+  Result r = run("describe " + kSample);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("400 rows, 13 columns"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("department"), std::string::npos);
+  EXPECT_NE(r.output.find("7 levels"), std::string::npos);
+  EXPECT_NE(r.output.find("min "), std::string::npos);
+  r = run("convert " + kSample + " " + dir.file("c.h5"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = run("describe " + dir.file("c.h5"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("[cohort_sample]: 400 rows, 13 columns"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("creator = impactsim"), std::string::npos) << r.output;
+}
+
+TEST(Cli, ConvertRoundTripAndFrenchCsv) {
+  testing::TempDir dir;
+  ASSERT_EQ(run("convert " + kSample + " " + dir.file("c.h5") + " --compression none").code, 0);
+  ASSERT_EQ(run("convert " + dir.file("c.h5") + " " + dir.file("back.csv")).code, 0);
+  EXPECT_EQ(read_csv(dir.file("back.csv")), read_csv(kSample));
+  ASSERT_EQ(run("--threads 1 convert " + kSample + " " + dir.file("fr.csv") + " --out-delimiter ';' --out-decimal ,").code, 0);
+  const std::string fr = testing::read_file(dir.file("fr.csv"));
+  EXPECT_NE(fr.find("52,5"), std::string::npos);
+  Result r = run("convert " + dir.file("fr.csv") + " " + dir.file("fr.h5") + " --decimal ,");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(read_hdf5(dir.file("fr.h5")), read_csv(kSample));
+}
+
+TEST(Cli, DesignPrintsAndWritesTheMatrix) {
+  testing::TempDir dir;
+  Result r = run("design --data " + kSample +
+                 " --formula 'enrolled ~ age + sex + department + log(spending)' --reference department=75 --out " +
+                 dir.file("x.csv"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("396 rows used, 4 dropped"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("department13"), std::string::npos) << r.output;
+  const Table x = read_csv(dir.file("x.csv"));
+  EXPECT_TRUE(x.has_column("log(spending)"));
+  EXPECT_EQ(x.num_rows(), 396u);
+}
+
+TEST(Cli, BadInputGivesOneLineAndExitTwo) {
+  testing::TempDir dir;
+  const auto ragged = dir.file("ragged.csv");
+  testing::write_file(ragged, "id,x\n1,2\n3\n");
+  const auto notnum = dir.file("notnum.csv");
+  testing::write_file(notnum, "id,x\n1,2\n2,abc\n");
+  const auto not_h5 = dir.file("fake.h5");
+  testing::write_file(not_h5, "just text\n");
+
+  expect_input_error(run("describe " + dir.file("absent.csv")), "absent.csv: no such file");
+  expect_input_error(run("describe " + ragged), "ragged.csv:3:1: row has 1 fields but the header has 2");
+  expect_input_error(run("describe " + notnum + " --type x=float64"),
+                     "notnum.csv:3:3: column \"x\": cannot read \"abc\" as a number");
+  expect_input_error(run("describe " + not_h5), "fake.h5: not an HDF5 file");
+  expect_input_error(run("describe " + kSample + " --type x=float64"), "type given for unknown column \"x\"");
+  expect_input_error(run("design --data " + kSample + " --formula 'enrolled ~ agee'"),
+                     "unknown column \"agee\"; did you mean \"age\"?");
+  expect_input_error(run("design --data " + kSample + " --formula 'enrolled ~ age + lg(spending)'"),
+                     "position 18: unknown function lg()");
+  expect_input_error(run("design --data " + kSample + " --formula 'enrolled ~ (age + sex'"),
+                     "position 12: unbalanced parentheses");
+
+  // Truncated HDF5 file.
+  ASSERT_EQ(run("convert " + kSample + " " + dir.file("full.h5")).code, 0);
+  const std::string bytes = testing::read_file(dir.file("full.h5"));
+  testing::write_file(dir.file("cut.h5"), bytes.substr(0, bytes.size() / 3));
+  const Result cut = run("describe " + dir.file("cut.h5"));
+  EXPECT_EQ(cut.code, 2) << cut.output;
+  EXPECT_EQ(line_count(cut.output), 1u) << cut.output;
+  EXPECT_NE(cut.output.find("cut.h5: "), std::string::npos) << cut.output;
+
+  // Option errors from the command-line parser also exit with 2.
+  EXPECT_EQ(run("describe").code, 2);
+  EXPECT_EQ(run("convert " + kSample + " " + dir.file("o.h5") + " --compression lzma").code, 2);
+  EXPECT_EQ(run("frobnicate").code, 2);
+}
+
+TEST(Cli, FailedConversionLeavesNoOutput) {
+  testing::TempDir dir;
+  testing::write_file(dir.file("bad.csv"), "id,x\n1,2\n3,4,5\n");
+  const size_t before = dir.entries();
+  EXPECT_EQ(run("convert " + dir.file("bad.csv") + " " + dir.file("out.h5")).code, 2);
+  EXPECT_EQ(run("convert " + dir.file("bad.csv") + " " + dir.file("out.csv")).code, 2);
+  EXPECT_EQ(run("convert " + kSample + " " + dir.file("out.parquet")).code, 2);
+  EXPECT_EQ(dir.entries(), before);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("out.h5")));
+}
+
+}  // namespace
+}  // namespace impactsim

@@ -1,0 +1,99 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "engine/parallel.hpp"
+#include "engine/random_stream.hpp"
+
+namespace impactsim {
+namespace {
+
+struct Stats {
+  double mean = 0, var = 0;
+};
+
+template <class Draw>
+Stats moments(size_t n, Draw draw) {
+  RandomStream rng(2026, 7, 1);
+  double s = 0, s2 = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double x = draw(rng);
+    s += x;
+    s2 += x * x;
+  }
+  const double mean = s / static_cast<double>(n);
+  return {mean, s2 / static_cast<double>(n) - mean * mean};
+}
+
+// Means within 5 standard errors, variances within 5% (n = 200,000).
+void expect_moments(const Stats& got, double mean, double var) {
+  const double se = std::sqrt(var / 200'000.0);
+  EXPECT_NEAR(got.mean, mean, 5 * se);
+  EXPECT_NEAR(got.var, var, 0.05 * var);
+}
+
+TEST(RandomStream, DistributionMoments) {
+  const size_t n = 200'000;
+  expect_moments(moments(n, [](RandomStream& r) { return r.uniform(); }), 0.5, 1.0 / 12);
+  expect_moments(moments(n, [](RandomStream& r) { return r.normal(2.0, 3.0); }), 2.0, 9.0);
+  expect_moments(moments(n, [](RandomStream& r) { return r.bernoulli(0.3) ? 1.0 : 0.0; }), 0.3, 0.21);
+  expect_moments(moments(n, [](RandomStream& r) { return static_cast<double>(r.binomial(20, 0.25)); }), 5.0, 3.75);
+  expect_moments(moments(n, [](RandomStream& r) { return static_cast<double>(r.poisson(0.8)); }), 0.8, 0.8);
+  expect_moments(moments(n, [](RandomStream& r) { return static_cast<double>(r.poisson(40.0)); }), 40.0, 40.0);
+  expect_moments(moments(n, [](RandomStream& r) { return r.gamma(2.0, 1.5); }), 3.0, 4.5);
+  expect_moments(moments(n, [](RandomStream& r) { return r.beta(2.0, 5.0); }), 2.0 / 7.0, 10.0 / (49.0 * 8.0));
+}
+
+TEST(RandomStream, UniformsStayInsideTheOpenInterval) {
+  RandomStream r(1, 2, 3);
+  for (int i = 0; i < 100'000; ++i) {
+    const double u = r.uniform();
+    ASSERT_GT(u, 0.0);
+    ASSERT_LT(u, 1.0);
+  }
+}
+
+TEST(RandomStream, StreamsAreKeyedBySeedEntityStreamAndSubstream) {
+  auto first = [](uint64_t seed, uint64_t entity, uint64_t stream, uint64_t sub) {
+    return RandomStream(seed, entity, stream, sub)();
+  };
+  const uint64_t base = first(1, 2, 3, 4);
+  EXPECT_EQ(base, first(1, 2, 3, 4));
+  EXPECT_NE(base, first(9, 2, 3, 4));
+  EXPECT_NE(base, first(1, 9, 3, 4));
+  EXPECT_NE(base, first(1, 2, 9, 4));
+  EXPECT_NE(base, first(1, 2, 3, 9));
+}
+
+// An entity's draws are the same whatever the thread count and whichever
+// other entities are simulated alongside it.
+TEST(RandomStream, EntityDrawsIndependentOfThreadsAndOtherEntities) {
+  auto simulate = [](const std::vector<uint64_t>& ids) {
+    std::vector<double> out(ids.size());
+    parallel_for_blocks(ids.size(), 3, [&](size_t, size_t b, size_t e) {
+      for (size_t i = b; i < e; ++i) {
+        RandomStream r(42, ids[i], 5);
+        double acc = 0;
+        for (int k = 0; k < 10; ++k) acc += r.normal() + static_cast<double>(r.poisson(3.0));
+        out[i] = acc;
+      }
+    });
+    return out;
+  };
+  std::vector<uint64_t> all(100);
+  for (uint64_t i = 0; i < all.size(); ++i) all[i] = i * 31 + 7;
+  set_thread_count(1);
+  const std::vector<double> ref = simulate(all);
+  set_thread_count(7);
+  EXPECT_EQ(simulate(all), ref);
+  const std::vector<uint64_t> subset = {all[50], all[3], all[99]};
+  const std::vector<double> sub = simulate(subset);
+  EXPECT_EQ(sub[0], ref[50]);
+  EXPECT_EQ(sub[1], ref[3]);
+  EXPECT_EQ(sub[2], ref[99]);
+  set_thread_count(0);
+}
+
+}  // namespace
+}  // namespace impactsim
