@@ -79,7 +79,11 @@ std::string unescape(const Field& f) {
 class Tokenizer {
  public:
   Tokenizer(const char* begin, const char* stop, const char* end, char delim, size_t first_line)
-      : p_(begin), stop_(stop), end_(end), delim_(delim), line_(first_line), line_start_(begin) {}
+      : p_(begin), stop_(stop), end_(end), delim_(delim), line_(first_line), line_start_(begin) {
+    stops_field_[static_cast<unsigned char>(delim)] = true;
+    stops_field_[static_cast<unsigned char>('\n')] = true;
+    stops_field_[static_cast<unsigned char>('"')] = true;
+  }
 
   template <class OnField, class OnRecord>
   void run(OnField&& on_field, OnRecord&& on_record) {
@@ -166,14 +170,10 @@ class Tokenizer {
       return f;
     }
     const char* start = p_;
-    while (p_ < end_) {
-      const char c = *p_;
-      if (c == delim_ || c == '\n') break;
-      if (c == '"') {
-        fail(line_, static_cast<size_t>(p_ - line_start_) + 1,
-             "quote inside an unquoted field; quote the whole field and double the inner quotes (\"\")");
-      }
-      ++p_;
+    while (p_ < end_ && !stops_field_[static_cast<unsigned char>(*p_)]) ++p_;
+    if (p_ < end_ && *p_ == '"') {
+      fail(line_, static_cast<size_t>(p_ - line_start_) + 1,
+           "quote inside an unquoted field; quote the whole field and double the inner quotes (\"\")");
     }
     const char* stop = p_;
     if (stop > start && stop[-1] == '\r' && (p_ == end_ || *p_ == '\n')) --stop;
@@ -187,21 +187,53 @@ class Tokenizer {
   char delim_;
   size_t line_;
   const char* line_start_;
+  bool stops_field_[256] = {};  // delimiter, newline, quote: one table look-up per byte
 };
 
 // ---- value recognition -------------------------------------------------------
 
-std::string_view trim(std::string_view s) {
+inline std::string_view trim(std::string_view s) {
+  if (s.empty() || (s.front() != ' ' && s.front() != '\t' && s.back() != ' ' && s.back() != '\t')) return s;
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
 }
 
-// R's logical tokens (type.convert).
+// R's logical tokens (type.convert): TRUE spellings first, then FALSE ones.
+constexpr std::string_view kBoolTokens[8] = {"TRUE", "true", "True", "T", "FALSE", "false", "False", "F"};
+
+// Index into kBoolTokens, or -1.
+int bool_token_index(std::string_view s) {
+  if (s.empty() || s.size() > 5) return -1;
+  for (int i = 0; i < 8; ++i) {
+    if (s == kBoolTokens[i]) return i;
+  }
+  return -1;
+}
+
 std::optional<bool> parse_bool_token(std::string_view s) {
-  if (s == "TRUE" || s == "true" || s == "True" || s == "T") return true;
-  if (s == "FALSE" || s == "false" || s == "False" || s == "F") return false;
-  return std::nullopt;
+  const int i = bool_token_index(s);
+  if (i < 0) return std::nullopt;
+  return i < 4;
+}
+
+// An integer as it writes back: optional '-', 1 to 18 digits, no leading
+// zero. Anything else (signs, spaces, zeros, overflow) takes the general path.
+inline bool parse_plain_int(std::string_view s, int64_t& out) {
+  const char* p = s.data();
+  const char* end = p + s.size();
+  const bool negative = p < end && *p == '-';
+  p += negative;
+  const size_t digits = static_cast<size_t>(end - p);
+  if (digits == 0 || digits > 18 || (*p == '0' && (digits > 1 || negative))) return false;
+  int64_t v = 0;
+  for (; p < end; ++p) {
+    const unsigned d = static_cast<unsigned>(*p - '0');
+    if (d > 9) return false;
+    v = v * 10 + static_cast<int64_t>(d);
+  }
+  out = negative ? -v : v;
+  return true;
 }
 
 enum class IntParse { Ok, NotInteger, Overflow };
@@ -247,6 +279,7 @@ struct Chunk {
   const char* stop = nullptr;   // first record of the next chunk
   size_t first_line = 0;
   size_t rows = 0;
+  size_t expected_rows = 0;  // newlines in the chunk's bytes: a capacity hint
   size_t row_offset = 0;
   std::optional<ParseFailure> failure;
 };
@@ -257,6 +290,10 @@ class CsvParser {
       : text_(text), opt_(options), source_(std::move(source)) {}
 
   Table parse() {
+    for (const auto& t : opt_.na_tokens) {
+      if (t.size() < 64) na_lengths_ |= uint64_t{1} << t.size();
+      else na_long_ = true;
+    }
     if (opt_.decimal != '.' && opt_.decimal != ',') {
       throw InputError(source_ + ": decimal mark must be '.' or ',', not '" + std::string(1, opt_.decimal) + "'");
     }
@@ -281,7 +318,7 @@ class CsvParser {
     if (names_.empty()) throw InputError(source_ + ": no header row found; the first line must name the columns");
     check_header();
     plan_chunks(body, end, body_line);
-    infer_types();
+    parse_chunks();
     return build_table();
   }
 
@@ -342,10 +379,24 @@ class CsvParser {
     parallel_for_blocks(n, 1, [&](size_t k, size_t, size_t) {
       const char* a = body + k * step;
       const char* b = std::min(end, a + step);
-      quotes[k] = static_cast<size_t>(std::count(a, b, '"'));
-      newlines[k] = static_cast<size_t>(std::count(a, b, '\n'));
+      // One pass, two counts; blocks of 255 bytes keep byte counters from overflowing
+      // and let the compiler vectorise.
+      size_t q = 0, nl = 0;
+      for (const char* p = a; p < b;) {
+        const char* e = std::min(b, p + 255);
+        uint8_t bq = 0, bn = 0;
+        for (; p < e; ++p) {
+          bq = static_cast<uint8_t>(bq + (*p == '"'));
+          bn = static_cast<uint8_t>(bn + (*p == '\n'));
+        }
+        q += bq;
+        nl += bn;
+      }
+      quotes[k] = q;
+      newlines[k] = nl;
     });
     chunks_.assign(n, Chunk{});
+    for (size_t k = 0; k < n; ++k) chunks_[k].expected_rows = newlines[k] + 1;
     size_t quote_prefix = 0, line_prefix = body_line;
     std::vector<size_t> parity(n), line_at(n);
     for (size_t k = 0; k < n; ++k) {
@@ -423,52 +474,371 @@ class CsvParser {
       const std::string s = unescape(f);
       return std::find(opt_.na_tokens.begin(), opt_.na_tokens.end(), s) != opt_.na_tokens.end();
     }
+    if (!na_long_ && (f.text.size() >= 64 || !(na_lengths_ >> f.text.size() & 1))) return false;  // no token that long
     for (const auto& t : opt_.na_tokens) {
-      if (f.text == t) return true;
+      if (f.text.size() == t.size() && std::equal(t.begin(), t.end(), f.text.begin())) return true;
     }
     return false;
   }
 
-  // Step 1: row counts and column types.
-  void infer_types() {
+  // ---- step 1: one parse, values stored as each column looks so far ----------
+
+  // A column's values within one chunk. Inference is speculative: a chunk
+  // stores ints until it meets a decimal number (then doubles), and so on
+  // along R's type lattice; a column that turns out to be text in the end is
+  // re-read as text only in the chunks that stored it otherwise.
+  enum class Mode : uint8_t { Empty, Bool, Int, Float, Text, NeedsText };
+  struct Slot {
+    Mode mode = Mode::Empty;
+    uint8_t seen = 0;
+    size_t leading_missing = 0;  // missing values before the first value (mode Empty)
+    size_t capacity = 0;         // expected rows, reserved when storage starts
+    std::vector<uint8_t> b8;
+    std::vector<int64_t> i64;
+    std::vector<double> f64;
+    std::vector<int32_t> codes;
+    LevelIndex index;
+    std::vector<std::string> levels;
+    // Short texts (<= 7 bytes: sex, department, codes) packed into one word and
+    // found by a linear scan, which beats hashing for a few dozen levels.
+    std::vector<std::pair<uint64_t, int32_t>> short_codes;
+    std::optional<ParseFailure> non_finite;  // first NaN/Inf: an error if the column ends up float64
+    bool exact = true;  // bool tokens or ints stored so far write back as their raw text
+  };
+
+  struct Parsed {
+    uint8_t kind;  // one of the Seen bits
+    int64_t i = 0;
+    double d = 0;
+    uint8_t token = 0;     // kBoolTokens index
+    bool exact = true;     // the raw text is what the value writes back as (no spaces, signs, zeros)
+  };
+
+  // What a field holds; tries first what the column held so far.
+  Parsed classify(const Field& f, Mode mode) const {
+    if (f.escaped) return {kSeenText};
+    const std::string_view v = trim(f.text);
+    Parsed p{kSeenInt};
+    if (mode == Mode::Float && parse_double(v, opt_.decimal, p.d)) {
+      p.kind = kSeenFloat;  // ints included: in a float column their text no longer matters
+      return p;
+    }
+    if (mode == Mode::Bool) {
+      if (const int t = bool_token_index(v); t >= 0) {
+        p.kind = kSeenBool;
+        p.token = static_cast<uint8_t>(t);
+        p.exact = v.size() == f.text.size();
+        return p;
+      }
+    }
+    p.exact = v.size() == f.text.size();
+    switch (parse_int(v, p.i)) {
+      case IntParse::Ok:
+        // "+5", "007" and "-0" read as numbers but do not write back as themselves.
+        p.exact = p.exact && v[0] != '+' && !(v[0] == '0' && v.size() > 1) && !(v[0] == '-' && v.size() > 1 && v[1] == '0');
+        return p;
+      case IntParse::Overflow:
+        p.kind = kSeenFloat;
+        parse_double(v, opt_.decimal, p.d);
+        return p;
+      case IntParse::NotInteger: break;
+    }
+    if (parse_double(v, opt_.decimal, p.d)) {
+      p.kind = kSeenFloat;
+      return p;
+    }
+    if (const int t = bool_token_index(v); t >= 0) {
+      p.kind = kSeenBool;
+      p.token = static_cast<uint8_t>(t);
+      return p;
+    }
+    return {kSeenText};
+  }
+
+  static void push_missing(Slot& s) {
+    switch (s.mode) {
+      case Mode::Empty: ++s.leading_missing; return;
+      case Mode::Bool: s.b8.push_back(kMissingBool); return;
+      case Mode::Int: s.i64.push_back(kMissingInt64); return;
+      case Mode::Float: s.f64.push_back(kMissingFloat64); return;
+      case Mode::Text: s.codes.push_back(kMissingCode); return;
+      case Mode::NeedsText: return;
+    }
+  }
+
+  static constexpr size_t kShortCodes = 32;
+
+  static void push_text(Slot& s, const Field& f) {
+    if (!f.escaped && f.text.size() <= 7) {
+      uint64_t key = f.text.size();
+      std::memcpy(reinterpret_cast<char*>(&key) + 1, f.text.data(), f.text.size());
+      for (const auto& [k, code] : s.short_codes) {
+        if (k == key) {
+          s.codes.push_back(code);
+          return;
+        }
+      }
+      auto it = s.index.find(f.text);
+      if (it == s.index.end()) {
+        it = s.index.emplace(std::string(f.text), static_cast<int32_t>(s.levels.size())).first;
+        s.levels.emplace_back(f.text);
+      }
+      if (s.short_codes.size() < kShortCodes) s.short_codes.emplace_back(key, it->second);
+      s.codes.push_back(it->second);
+      return;
+    }
+    if (!f.escaped) {
+      if (auto it = s.index.find(f.text); it != s.index.end()) {
+        s.codes.push_back(it->second);
+        return;
+      }
+      const auto code = static_cast<int32_t>(s.levels.size());
+      s.index.emplace(std::string(f.text), code);
+      s.levels.emplace_back(f.text);
+      s.codes.push_back(code);
+      return;
+    }
+    std::string text = unescape(f);
+    auto [it, inserted] = s.index.emplace(text, static_cast<int32_t>(s.levels.size()));
+    if (inserted) s.levels.push_back(std::move(text));
+    s.codes.push_back(it->second);
+  }
+
+  // Starts storing in `mode`, with the missing values seen so far.
+  static void begin_mode(Slot& s, Mode mode) {
+    s.mode = mode;
+    const size_t n = s.leading_missing;
+    switch (mode) {
+      case Mode::Bool: s.b8.reserve(s.capacity); s.b8.assign(n, kMissingBool); break;
+      case Mode::Int: s.i64.reserve(s.capacity); s.i64.assign(n, kMissingInt64); break;
+      case Mode::Float: s.f64.reserve(s.capacity); s.f64.assign(n, kMissingFloat64); break;
+      case Mode::Text: s.codes.reserve(s.capacity); s.codes.assign(n, kMissingCode); break;
+      default: break;
+    }
+  }
+
+  // The column is text after all. Bool tokens and plain integers stored so
+  // far are turned back into their text when that is exact; otherwise the
+  // chunk's column is re-read as text at the end.
+  static void switch_to_text(Slot& s) {
+    if (s.exact && (s.mode == Mode::Bool || s.mode == Mode::Int)) {
+      const bool is_bool = s.mode == Mode::Bool;
+      const size_t n = is_bool ? s.b8.size() : s.i64.size();
+      s.codes.reserve(s.capacity);
+      s.codes.resize(n);
+      s.mode = Mode::Text;
+      char buf[24];
+      for (size_t i = 0; i < n; ++i) {
+        std::string_view text;
+        if (is_bool) {
+          if (s.b8[i] == kMissingBool) {
+            s.codes[i] = kMissingCode;
+            continue;
+          }
+          text = kBoolTokens[s.b8[i]];
+        } else {
+          if (s.i64[i] == kMissingInt64) {
+            s.codes[i] = kMissingCode;
+            continue;
+          }
+          text = std::string_view(buf, static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, s.i64[i]).ptr - buf));
+        }
+        auto it = s.index.find(text);
+        if (it == s.index.end()) {
+          it = s.index.emplace(std::string(text), static_cast<int32_t>(s.levels.size())).first;
+          s.levels.emplace_back(text);
+        }
+        s.codes[i] = it->second;
+      }
+    } else {
+      s.mode = Mode::NeedsText;
+    }
+    s.b8 = {};
+    s.i64 = {};
+    s.f64 = {};
+  }
+
+  void infer_and_store(Slot& s, const Field& f) {
+    if (s.mode == Mode::NeedsText) return;
+    if (is_na(f)) {
+      push_missing(s);
+      return;
+    }
+    // Fast paths: the value is of the kind the column held so far, written
+    // plainly (the common case once a chunk is under way).
+    switch (s.mode) {
+      case Mode::Text:
+        s.seen |= kSeenText;
+        push_text(s, f);
+        return;
+      case Mode::Int: {
+        int64_t v;
+        if (!f.escaped && parse_plain_int(f.text, v)) {
+          s.i64.push_back(v);
+          return;
+        }
+        break;
+      }
+      case Mode::Float: {
+        double d;
+        if (!f.escaped && parse_double(f.text, opt_.decimal, d) && std::isfinite(d)) {
+          s.f64.push_back(d);
+          return;
+        }
+        break;
+      }
+      case Mode::Bool: {
+        const int t = f.escaped ? -1 : bool_token_index(f.text);
+        if (t >= 0) {
+          s.b8.push_back(static_cast<uint8_t>(t));
+          return;
+        }
+        break;
+      }
+      default: break;
+    }
+    const Parsed p = classify(f, s.mode);
+    s.seen |= p.kind;
+    if (p.kind == kSeenFloat && !std::isfinite(p.d) && !s.non_finite) {
+      s.non_finite = ParseFailure{f.line, f.column, ""};
+    }
+    if (s.mode == Mode::Empty) {
+      begin_mode(s, p.kind == kSeenBool ? Mode::Bool : p.kind == kSeenInt ? Mode::Int
+                    : p.kind == kSeenFloat ? Mode::Float : Mode::Text);
+    }
+    if (!p.exact) s.exact = false;
+    switch (s.mode) {
+      case Mode::Bool:
+        if (p.kind == kSeenBool) {
+          s.b8.push_back(p.token);
+          return;
+        }
+        break;
+      case Mode::Int:
+        if (p.kind == kSeenInt) {
+          s.i64.push_back(p.i);
+          return;
+        }
+        if (p.kind == kSeenFloat) {  // widen what was stored so far
+          s.f64.reserve(s.capacity);
+          s.f64.resize(s.i64.size());
+          for (size_t i = 0; i < s.i64.size(); ++i) {
+            s.f64[i] = s.i64[i] == kMissingInt64 ? kMissingFloat64 : static_cast<double>(s.i64[i]);
+          }
+          s.i64 = {};
+          s.mode = Mode::Float;
+          s.f64.push_back(p.d);
+          return;
+        }
+        break;
+      case Mode::Float:
+        if (p.kind == kSeenInt) {
+          s.f64.push_back(static_cast<double>(p.i));
+          return;
+        }
+        if (p.kind == kSeenFloat) {
+          s.f64.push_back(p.d);
+          return;
+        }
+        break;
+      case Mode::Text: push_text(s, f); return;
+      default: return;
+    }
+    switch_to_text(s);
+    if (s.mode == Mode::Text) push_text(s, f);
+  }
+
+  std::string value_error(size_t col, const Field& f, std::string_view what) const {
+    return "column \"" + names_[col] + "\": cannot read " + quote_text(f.text) + " as " + std::string(what);
+  }
+
+  // A column whose type was forced: parsed strictly, errors at once.
+  void store_forced(Slot& s, size_t col, const Field& f) {
+    const bool na = is_na(f);
+    switch (*forced_[col]) {
+      case ColumnType::Float64: {
+        if (na) {
+          s.f64.push_back(kMissingFloat64);
+          return;
+        }
+        double d;
+        const std::string_view v = trim(f.text);
+        if (!parse_double(v, opt_.decimal, d)) {
+          fail(f.line, f.column,
+               value_error(col, f, "a number") +
+                   (opt_.decimal == '.' && v.find(',') != std::string_view::npos
+                        ? "; for decimal commas use --decimal ,"
+                        : "; fix the value, add it to the NA tokens (--na), or read the column as categorical"));
+        }
+        if (!std::isfinite(d)) fail(f.line, f.column, non_finite_message(col, f.text));
+        s.f64.push_back(d);
+        return;
+      }
+      case ColumnType::Int64: {
+        if (na) {
+          s.i64.push_back(kMissingInt64);
+          return;
+        }
+        int64_t v;
+        if (parse_int(trim(f.text), v) != IntParse::Ok || v == kMissingInt64) {
+          fail(f.line, f.column, value_error(col, f, "a 64-bit integer") + "; read the column as float64 or categorical instead");
+        }
+        s.i64.push_back(v);
+        return;
+      }
+      case ColumnType::Bool: {
+        if (na) {
+          s.b8.push_back(kMissingBool);
+          return;
+        }
+        const std::string_view v = trim(f.text);
+        auto b = parse_bool_token(v);
+        if (!b && (v == "0" || v == "1")) b = (v == "1");
+        if (!b) fail(f.line, f.column, value_error(col, f, "TRUE/FALSE") + "; read the column as categorical instead");
+        s.b8.push_back(*b ? 1 : 0);
+        return;
+      }
+      case ColumnType::Categorical:
+        if (na) s.codes.push_back(kMissingCode);
+        else push_text(s, f);
+        return;
+    }
+  }
+
+  std::string non_finite_message(size_t col, std::string_view text) const {
+    return "column \"" + names_[col] + "\": cannot read " + quote_text(text) +
+           " as a finite number; non-finite values are not allowed, add the token to --na if it means missing";
+  }
+
+  static Mode mode_of(ColumnType t) {
+    switch (t) {
+      case ColumnType::Float64: return Mode::Float;
+      case ColumnType::Int64: return Mode::Int;
+      case ColumnType::Bool: return Mode::Bool;
+      case ColumnType::Categorical: return Mode::Text;
+    }
+    return Mode::Empty;
+  }
+
+  void parse_chunks() {
     const size_t ncol = names_.size();
-    std::vector<std::vector<uint8_t>> seen(chunks_.size(), std::vector<uint8_t>(ncol, 0));
+    slots_.assign(chunks_.size(), std::vector<Slot>(ncol));
     parallel_for_blocks(chunks_.size(), 1, [&](size_t k, size_t, size_t) {
-      auto& s = seen[k];
+      auto& slots = slots_[k];
+      for (size_t j = 0; j < ncol; ++j) {
+        slots[j].capacity = chunks_[k].expected_rows;
+        if (forced_[j]) begin_mode(slots[j], mode_of(*forced_[j]));
+      }
       try {
         tokenize_chunk(chunks_[k], [&](size_t, size_t col, const Field& f) {
-          if (s[col] & kSeenText) return;  // already text: nothing more to learn
-          if (forced_[col]) return;
-          if (is_na(f)) return;
-          if (f.escaped) {
-            s[col] |= kSeenText;
-            return;
-          }
-          const std::string_view v = trim(f.text);
-          if (parse_bool_token(v)) {
-            s[col] |= kSeenBool;
-            return;
-          }
-          int64_t i;
-          switch (parse_int(v, i)) {
-            case IntParse::Ok: s[col] |= kSeenInt; return;
-            case IntParse::Overflow: s[col] |= kSeenFloat; return;
-            case IntParse::NotInteger: break;
-          }
-          double d;
-          s[col] |= parse_double(v, opt_.decimal, d) ? kSeenFloat : kSeenText;
+          if (forced_[col]) store_forced(slots[col], col, f);
+          else infer_and_store(slots[col], f);
         });
       } catch (const CsvFailure& e) {
         chunks_[k].failure = e.failure;
       }
     });
     report_first_failure();
-    types_.assign(ncol, ColumnType::Bool);
-    for (size_t j = 0; j < ncol; ++j) {
-      uint8_t all = 0;
-      for (const auto& s : seen) all |= s[j];
-      types_[j] = forced_[j] ? *forced_[j] : resolve_type(all);
-    }
     size_t offset = 0;
     for (auto& c : chunks_) {
       c.row_offset = offset;
@@ -483,152 +853,143 @@ class CsvParser {
     }
   }
 
-  std::string value_error(size_t col, const Field& f, std::string_view what) const {
-    return "column \"" + names_[col] + "\": cannot read " + quote_text(f.text) + " as " + std::string(what);
-  }
+  // ---- step 2: settle the types, re-read text where needed, assemble ---------
 
-  // Step 2: values.
   Table build_table() {
     const size_t ncol = names_.size();
-    std::vector<Column> cols;
-    cols.reserve(ncol);
+    types_.assign(ncol, ColumnType::Bool);
     for (size_t j = 0; j < ncol; ++j) {
-      switch (types_[j]) {
-        case ColumnType::Float64: cols.push_back(Column::float64(names_[j], std::vector<double>(total_rows_))); break;
-        case ColumnType::Int64: cols.push_back(Column::int64(names_[j], std::vector<int64_t>(total_rows_))); break;
-        case ColumnType::Bool: cols.push_back(Column::boolean(names_[j], std::vector<uint8_t>(total_rows_))); break;
-        case ColumnType::Categorical:
-          cols.push_back(Column::categorical(names_[j], std::vector<int32_t>(total_rows_, kMissingCode), {}));
-          break;
+      uint8_t all = 0;
+      for (const auto& slots : slots_) all |= slots[j].seen;
+      types_[j] = forced_[j] ? *forced_[j] : resolve_type(all);
+    }
+    // Non-finite numbers are errors in float64 columns (the earliest one).
+    for (size_t k = 0; k < chunks_.size(); ++k) {
+      for (size_t j = 0; j < ncol; ++j) {
+        const Slot& s = slots_[k][j];
+        if (types_[j] == ColumnType::Float64 && s.non_finite) {
+          throw_failure(ParseFailure{s.non_finite->line, s.non_finite->column,
+                                     non_finite_message(j, field_text_at(*s.non_finite))});
+        }
       }
     }
-    // Raw pointers per column, so the hot loop does no variant dispatch.
-    std::vector<double*> f64(ncol, nullptr);
-    std::vector<int64_t*> i64(ncol, nullptr);
-    std::vector<uint8_t*> b8(ncol, nullptr);
-    std::vector<int32_t*> codes(ncol, nullptr);
-    for (size_t j = 0; j < ncol; ++j) {
-      switch (types_[j]) {
-        case ColumnType::Float64: f64[j] = cols[j].f64().data(); break;
-        case ColumnType::Int64: i64[j] = cols[j].i64().data(); break;
-        case ColumnType::Bool: b8[j] = cols[j].b8().data(); break;
-        case ColumnType::Categorical: codes[j] = cols[j].codes().data(); break;
-      }
-    }
-    // Per chunk and categorical column: local level dictionary.
-    std::vector<std::vector<LevelIndex>> local(chunks_.size(), std::vector<LevelIndex>(ncol));
-    std::vector<std::vector<std::vector<std::string>>> local_levels(chunks_.size(),
-                                                                    std::vector<std::vector<std::string>>(ncol));
-    parallel_for_blocks(chunks_.size(), 1, [&](size_t k, size_t, size_t) {
-      Chunk& c = chunks_[k];
-      try {
-        tokenize_chunk(c, [&](size_t r, size_t col, const Field& f) {
-          const size_t row = c.row_offset + r;
-          const bool na = is_na(f);
-          switch (types_[col]) {
-            case ColumnType::Float64: {
-              if (na) {
-                f64[col][row] = kMissingFloat64;
-                return;
-              }
-              double d;
-              const std::string_view v = trim(f.text);
-              if (!parse_double(v, opt_.decimal, d)) {
-                fail(f.line, f.column,
-                     value_error(col, f, "a number") +
-                         (opt_.decimal == '.' && v.find(',') != std::string_view::npos
-                              ? "; for decimal commas use --decimal ,"
-                              : "; fix the value, add it to the NA tokens (--na), or read the column as categorical"));
-              }
-              if (!std::isfinite(d)) {
-                fail(f.line, f.column,
-                     value_error(col, f, "a finite number") + "; non-finite values are not allowed, add the token to --na if it means missing");
-              }
-              f64[col][row] = d;
-              return;
-            }
-            case ColumnType::Int64: {
-              if (na) {
-                i64[col][row] = kMissingInt64;
-                return;
-              }
-              int64_t v;
-              const auto status = parse_int(trim(f.text), v);
-              if (status != IntParse::Ok || v == kMissingInt64) {
-                fail(f.line, f.column,
-                     value_error(col, f, "a 64-bit integer") + "; read the column as float64 or categorical instead");
-              }
-              i64[col][row] = v;
-              return;
-            }
-            case ColumnType::Bool: {
-              if (na) {
-                b8[col][row] = kMissingBool;
-                return;
-              }
-              const std::string_view v = trim(f.text);
-              auto b = parse_bool_token(v);
-              if (!b && (v == "0" || v == "1")) b = (v == "1");
-              if (!b) fail(f.line, f.column, value_error(col, f, "TRUE/FALSE") + "; read the column as categorical instead");
-              b8[col][row] = *b ? 1 : 0;
-              return;
-            }
-            case ColumnType::Categorical: {
-              if (na) return;  // codes start as missing
-              auto& dict = local[k][col];
-              int32_t code;
-              if (!f.escaped) {
-                auto it = dict.find(f.text);
-                if (it != dict.end()) {
-                  code = it->second;
-                } else {
-                  code = static_cast<int32_t>(local_levels[k][col].size());
-                  dict.emplace(std::string(f.text), code);
-                  local_levels[k][col].emplace_back(f.text);
-                }
-              } else {
-                std::string s = unescape(f);
-                auto [it, inserted] = dict.emplace(s, static_cast<int32_t>(local_levels[k][col].size()));
-                if (inserted) local_levels[k][col].push_back(std::move(s));
-                code = it->second;
-              }
-              codes[col][row] = code;
-              return;
-            }
-          }
-        });
-      } catch (const CsvFailure& e) {
-        c.failure = e.failure;
-      }
-    });
-    report_first_failure();
+    reread_text_columns();
 
-    // Merge categorical levels: sorted byte order, then remap chunk codes.
-    for (size_t j = 0; j < ncol; ++j) {
-      if (types_[j] != ColumnType::Categorical) continue;
-      std::vector<std::string> levels;
-      for (size_t k = 0; k < chunks_.size(); ++k) {
-        levels.insert(levels.end(), local_levels[k][j].begin(), local_levels[k][j].end());
-      }
-      std::sort(levels.begin(), levels.end());
-      levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
-      parallel_for_blocks(chunks_.size(), 1, [&](size_t k, size_t, size_t) {
-        const auto& mine = local_levels[k][j];
-        std::vector<int32_t> remap(mine.size());
-        for (size_t i = 0; i < mine.size(); ++i) {
-          remap[i] = static_cast<int32_t>(std::lower_bound(levels.begin(), levels.end(), mine[i]) - levels.begin());
-        }
-        int32_t* out = codes[j] + chunks_[k].row_offset;
-        for (size_t r = 0; r < chunks_[k].rows; ++r) {
-          if (out[r] != kMissingCode) out[r] = remap[static_cast<size_t>(out[r])];
-        }
-      });
-      std::vector<int32_t> data(codes[j], codes[j] + total_rows_);
-      cols[j] = Column::categorical(names_[j], std::move(data), std::move(levels));
-    }
+    // Columns in parallel: allocating and filling a column is memory-bound
+    // work (the per-chunk loops inside run on the calling thread then).
+    std::vector<Column> cols(ncol);
+    parallel_for_blocks(ncol, 1, [&](size_t j, size_t, size_t) { cols[j] = assemble(j); });
     Table table;
     for (auto& c : cols) table.add_column(std::move(c));
     return table;
+  }
+
+  // The text of the field at a location (for messages).
+  std::string field_text_at(const ParseFailure& where) const {
+    const char* p = text_.data();
+    const char* end = p + text_.size();
+    for (size_t line = 1; line < where.line && p < end; ++p) {
+      if (*p == '\n') ++line;
+    }
+    p += where.column - 1;
+    const char* q = p;
+    while (q < end && *q != delim_ && *q != '\n' && *q != '\r') ++q;
+    return std::string(p, q);
+  }
+
+  void reread_text_columns() {
+    const size_t ncol = names_.size();
+    parallel_for_blocks(chunks_.size(), 1, [&](size_t k, size_t, size_t) {
+      std::vector<bool> redo(ncol, false);
+      bool any = false;
+      for (size_t j = 0; j < ncol; ++j) {
+        const Mode m = slots_[k][j].mode;
+        redo[j] = types_[j] == ColumnType::Categorical && m != Mode::Text && m != Mode::Empty;
+        any = any || redo[j];
+      }
+      if (!any) return;
+      for (size_t j = 0; j < ncol; ++j) {
+        if (redo[j]) {
+          slots_[k][j] = Slot{};
+          slots_[k][j].mode = Mode::Text;
+        }
+      }
+      tokenize_chunk(chunks_[k], [&](size_t, size_t col, const Field& f) {
+        if (!redo[col]) return;
+        if (is_na(f)) slots_[k][col].codes.push_back(kMissingCode);
+        else push_text(slots_[k][col], f);
+      });
+    });
+  }
+
+  Column assemble(size_t j) {
+    const ColumnType type = types_[j];
+    const size_t n = total_rows_;
+    switch (type) {
+      case ColumnType::Float64: {
+        std::vector<double> v(n);
+        parallel_for_blocks(chunks_.size(), 1, [&](size_t k, size_t, size_t) {
+          Slot& s = slots_[k][j];
+          double* out = v.data() + chunks_[k].row_offset;
+          const size_t rows = chunks_[k].rows;
+          if (s.mode == Mode::Float) std::copy(s.f64.begin(), s.f64.end(), out);
+          else if (s.mode == Mode::Int) {
+            for (size_t i = 0; i < rows; ++i) out[i] = s.i64[i] == kMissingInt64 ? kMissingFloat64 : static_cast<double>(s.i64[i]);
+          } else std::fill_n(out, rows, kMissingFloat64);
+          s = Slot{};
+        });
+        return Column::float64(names_[j], std::move(v));
+      }
+      case ColumnType::Int64: {
+        std::vector<int64_t> v(n);
+        parallel_for_blocks(chunks_.size(), 1, [&](size_t k, size_t, size_t) {
+          Slot& s = slots_[k][j];
+          int64_t* out = v.data() + chunks_[k].row_offset;
+          if (s.mode == Mode::Int) std::copy(s.i64.begin(), s.i64.end(), out);
+          else std::fill_n(out, chunks_[k].rows, kMissingInt64);
+          s = Slot{};
+        });
+        return Column::int64(names_[j], std::move(v));
+      }
+      case ColumnType::Bool: {
+        std::vector<uint8_t> v(n);
+        parallel_for_blocks(chunks_.size(), 1, [&](size_t k, size_t, size_t) {
+          Slot& s = slots_[k][j];
+          uint8_t* out = v.data() + chunks_[k].row_offset;
+          if (s.mode == Mode::Bool && forced_[j]) {
+            std::copy(s.b8.begin(), s.b8.end(), out);
+          } else if (s.mode == Mode::Bool) {  // inferred: token index -> FALSE/TRUE
+            for (size_t i = 0; i < s.b8.size(); ++i) out[i] = s.b8[i] == kMissingBool ? kMissingBool : (s.b8[i] < 4 ? 1 : 0);
+          } else {
+            std::fill_n(out, chunks_[k].rows, kMissingBool);
+          }
+          s = Slot{};
+        });
+        return Column::boolean(names_[j], std::move(v));
+      }
+      case ColumnType::Categorical: break;
+    }
+    // Levels in byte order, then each chunk's codes remapped.
+    std::vector<std::string> levels;
+    for (const auto& slots : slots_) levels.insert(levels.end(), slots[j].levels.begin(), slots[j].levels.end());
+    std::sort(levels.begin(), levels.end());
+    levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
+    std::vector<int32_t> codes(n);
+    parallel_for_blocks(chunks_.size(), 1, [&](size_t k, size_t, size_t) {
+      Slot& s = slots_[k][j];
+      int32_t* out = codes.data() + chunks_[k].row_offset;
+      if (s.mode != Mode::Text) {
+        std::fill_n(out, chunks_[k].rows, kMissingCode);
+      } else {
+        std::vector<int32_t> remap(s.levels.size());
+        for (size_t i = 0; i < s.levels.size(); ++i) {
+          remap[i] = static_cast<int32_t>(std::lower_bound(levels.begin(), levels.end(), s.levels[i]) - levels.begin());
+        }
+        for (size_t r = 0; r < chunks_[k].rows; ++r) out[r] = s.codes[r] == kMissingCode ? kMissingCode : remap[static_cast<size_t>(s.codes[r])];
+      }
+      s = Slot{};
+    });
+    return Column::categorical(names_[j], std::move(codes), std::move(levels));
   }
 
   std::string_view text_;
@@ -639,6 +1000,9 @@ class CsvParser {
   std::vector<std::optional<ColumnType>> forced_;
   std::vector<ColumnType> types_;
   std::vector<Chunk> chunks_;
+  std::vector<std::vector<Slot>> slots_;  // [chunk][column]
+  uint64_t na_lengths_ = 0;  // bit L set: some NA token has length L
+  bool na_long_ = false;     // some NA token is 64 bytes or longer
   const char* end_ = nullptr;
   size_t total_rows_ = 0;
 };

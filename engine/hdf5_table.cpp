@@ -449,14 +449,19 @@ Column Hdf5TableReader::Impl::read_column(const std::string& name, size_t begin,
   }
   const DiskType dt = disk_type(type);
 
-  Column col = Column::missing(name, type, count);
-  void* dst = const_cast<void*>(column_data(col));
-  if (count == 0) {
-    if (type == ColumnType::Categorical) return Column::categorical(name, {}, std::move(levels));
-    return col;
+  // Zero-initialised storage, filled in place (no second pass, no copy).
+  Column col;
+  switch (type) {
+    case ColumnType::Float64: col = Column::float64(name, std::vector<double>(count)); break;
+    case ColumnType::Int64: col = Column::int64(name, std::vector<int64_t>(count)); break;
+    case ColumnType::Bool: col = Column::boolean(name, std::vector<uint8_t>(count)); break;
+    case ColumnType::Categorical: col = Column::categorical(name, std::vector<int32_t>(count), std::move(levels)); break;
   }
+  if (count == 0) return col;
+  void* dst = const_cast<void*>(column_data(col));
 
-  // Fast path: our own layout (same type; shuffle + deflate or deflate).
+  // Fast path: our own layout (same type, chunked; shuffle + deflate, deflate
+  // or no filter): raw chunks out of the library, filters undone in parallel.
   Hid dcpl = check(H5Dget_create_plist(dset), H5Pclose, path, "cannot read the layout of " + what);
   bool fast = H5Tequal(ftype, dt.memory) > 0 && H5Pget_layout(dcpl) == H5D_CHUNKED;
   bool has_shuffle = false, has_deflate = false;
@@ -477,7 +482,7 @@ Column Hdf5TableReader::Impl::read_column(const std::string& name, size_t begin,
       fast = false;
     }
   }
-  if (fast && !has_deflate) fast = false;  // uncompressed: the library reads at memory speed
+  const bool unfiltered = !has_deflate && !has_shuffle;
 
   if (!fast) {
     const hsize_t start = begin, cnt = count;
@@ -495,6 +500,7 @@ Column Hdf5TableReader::Impl::read_column(const std::string& name, size_t begin,
     const size_t batch = std::max<size_t>(16, 4 * static_cast<size_t>(thread_count()));
     std::vector<std::vector<uint8_t>> raw(batch);
     std::vector<uint32_t> masks(batch);
+    std::vector<uint8_t> direct(batch);  // unfiltered whole chunk read straight into the column
     auto* out = static_cast<uint8_t*>(dst);
     for (size_t first = c0; first <= c1; first += batch) {
       const size_t nb = std::min(batch, c1 + 1 - first);
@@ -502,15 +508,22 @@ Column Hdf5TableReader::Impl::read_column(const std::string& name, size_t begin,
         const hsize_t offset = (first + b) * chunk_dim;
         hsize_t nbytes = 0;
         check(H5Dget_chunk_storage_size(dset, &offset, &nbytes), path, "cannot locate a chunk of " + what + " (truncated or damaged?)");
-        raw[b].resize(nbytes);
         masks[b] = 0;
+        const size_t row0 = (first + b) * chunk;
+        direct[b] = unfiltered && nbytes == chunk_bytes && row0 >= begin && row0 + chunk <= begin + count;
+        if (direct[b]) {
+          check(H5Dread_chunk(dset, H5P_DEFAULT, &offset, &masks[b], out + (row0 - begin) * dt.size), path,
+                "cannot read " + what + " (truncated or damaged?)");
+          continue;
+        }
+        raw[b].resize(nbytes);
         if (nbytes > 0) {
           check(H5Dread_chunk(dset, H5P_DEFAULT, &offset, &masks[b], raw[b].data()), path,
                 "cannot read " + what + " (truncated or damaged?)");
         }
       }
-      std::string error;
       parallel_for_blocks(nb, 1, [&](size_t b, size_t, size_t) {
+        if (direct[b]) return;
         const size_t k = first + b;
         const size_t row0 = k * chunk;
         const size_t lo = std::max(begin, row0), hi = std::min(begin + count, row0 + chunk);
@@ -519,7 +532,7 @@ Column Hdf5TableReader::Impl::read_column(const std::string& name, size_t begin,
           fill_missing(target, type, hi - lo);
           return;
         }
-        const bool do_inflate = !(masks[b] & (1u << deflate_index));
+        const bool do_inflate = has_deflate && !(masks[b] & (1u << deflate_index));
         const bool do_shuffle = has_shuffle && !(masks[b] & (1u << shuffle_index)) && dt.size > 1;
         std::vector<uint8_t> plain;
         std::span<const uint8_t> bytes = raw[b];
@@ -544,17 +557,20 @@ Column Hdf5TableReader::Impl::read_column(const std::string& name, size_t begin,
     }
   }
 
+  // Values a damaged or foreign file could hold that the type does not allow.
   if (type == ColumnType::Bool) {
-    for (uint8_t v : col.b8()) {
-      if (v > 1 && v != kMissingBool) fail(path, what + " is bool but holds the value " + std::to_string(v));
-    }
+    uint8_t worst = 0;
+    for (uint8_t v : col.b8()) worst = std::max<uint8_t>(worst, v == kMissingBool ? 0 : v);
+    if (worst > 1) fail(path, what + " is bool but holds the value " + std::to_string(worst));
   }
   if (type == ColumnType::Categorical) {
-    std::vector<int32_t> codes(col.codes().begin(), col.codes().end());
-    try {
-      return Column::categorical(name, std::move(codes), std::move(levels));
-    } catch (const InputError& e) {
-      fail(path, e.what());
+    int32_t lo = 0, hi = 0;
+    for (int32_t c : col.codes()) {
+      lo = std::min(lo, c);
+      hi = std::max(hi, c);
+    }
+    if (lo < kMissingCode || hi >= static_cast<int32_t>(col.levels().size())) {
+      fail(path, what + " holds category codes outside its " + std::to_string(col.levels().size()) + " levels");
     }
   }
   return col;
