@@ -10,12 +10,23 @@
 namespace impactsim {
 namespace {
 
-// A numeric vector, or one number broadcast over all rows (a literal).
+// A numeric vector, or one number broadcast over all rows (a literal). A
+// float64 column is referenced, not copied.
 struct Numeric {
-  std::vector<double> v;  // NaN = missing
+  std::vector<double> owned;
+  const double* data = nullptr;  // owned.data() or a column's storage; NaN = missing
   bool scalar = false;
   double s = 0;
-  double at(size_t i) const { return scalar ? s : v[i]; }
+
+  Numeric() = default;
+  Numeric(Numeric&&) = default;
+  Numeric& operator=(Numeric&&) = default;
+  Numeric(const Numeric&) = delete;
+  double at(size_t i) const { return scalar ? s : data[i]; }
+  void own(size_t n) {
+    owned.resize(n);
+    data = owned.data();
+  }
 };
 
 // A factor: codes into levels, -1 = missing.
@@ -28,7 +39,7 @@ struct Variable {
   bool is_factor = false;
   Numeric num;
   Factor fac;
-  bool missing(size_t i) const { return is_factor ? fac.codes[i] < 0 : std::isnan(num.v[i]); }
+  bool missing(size_t i) const { return is_factor ? fac.codes[i] < 0 : std::isnan(num.data[i]); }
 };
 
 class Evaluator {
@@ -74,8 +85,14 @@ class Evaluator {
           error(e, "column \"" + c.name() + "\" is categorical and cannot enter arithmetic; use it as a term on its own");
         }
         Numeric out;
-        out.v.resize(n_);
-        for (size_t i = 0; i < n_; ++i) out.v[i] = c.numeric_value(i);
+        if (c.type() == ColumnType::Float64) {
+          out.data = c.f64().data();
+          return out;
+        }
+        out.own(n_);
+        parallel_for_blocks(n_, kDefaultBlockRows, [&](size_t, size_t b, size_t end) {
+          for (size_t i = b; i < end; ++i) out.owned[i] = c.numeric_value(i);
+        });
         return out;
       }
       case K::Unary: {
@@ -136,14 +153,27 @@ class Evaluator {
       if (!std::isfinite(x.s)) error(e, deparse(e) + " is not finite");
       return x;
     }
-    for (size_t i = 0; i < n_; ++i) {
-      const double a = x.v[i];
-      if (std::isnan(a)) continue;
-      const double r = f(a);
-      if (!std::isfinite(r)) not_finite(e, i, r);
-      x.v[i] = r;
+    const double* in = x.data;
+    Numeric out;
+    if (!x.owned.empty() && x.data == x.owned.data()) {
+      out = std::move(x);  // transform in place: the buffer moves, `in` stays valid
+    } else {
+      out.own(n_);
     }
-    return x;
+    double* dst = out.owned.data();
+    parallel_for_blocks(n_, kDefaultBlockRows, [&](size_t, size_t b, size_t end) {
+      for (size_t i = b; i < end; ++i) {
+        const double a = in[i];
+        if (std::isnan(a)) {
+          dst[i] = a;
+          continue;
+        }
+        const double r = f(a);
+        if (!std::isfinite(r)) not_finite(e, i, r);
+        dst[i] = r;
+      }
+    });
+    return out;
   }
 
   template <class F>
@@ -155,17 +185,19 @@ class Evaluator {
       if (!std::isfinite(out.s)) error(e, deparse(e) + " is not finite");
       return out;
     }
-    out.v.resize(n_);
-    for (size_t i = 0; i < n_; ++i) {
-      const double x = a.at(i), y = b.at(i);
-      if (std::isnan(x) || std::isnan(y)) {
-        out.v[i] = kMissingFloat64;
-        continue;
+    out.own(n_);
+    parallel_for_blocks(n_, kDefaultBlockRows, [&](size_t, size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) {
+        const double x = a.at(i), y = b.at(i);
+        if (std::isnan(x) || std::isnan(y)) {
+          out.owned[i] = kMissingFloat64;
+          continue;
+        }
+        const double r = f(x, y);
+        if (!std::isfinite(r)) not_finite(e, i, r);
+        out.owned[i] = r;
       }
-      const double r = f(x, y);
-      if (!std::isfinite(r)) not_finite(e, i, r);
-      out.v[i] = r;
-    }
+    });
     return out;
   }
 
@@ -204,8 +236,8 @@ class Evaluator {
     Numeric x = numeric(arg);
     if (x.scalar) error(arg, "factor() of a constant");
     std::vector<double> values;
-    for (double v : x.v) {
-      if (!std::isnan(v)) values.push_back(v);
+    for (size_t i = 0; i < n_; ++i) {
+      if (!std::isnan(x.data[i])) values.push_back(x.data[i]);
     }
     std::sort(values.begin(), values.end());
     values.erase(std::unique(values.begin(), values.end()), values.end());
@@ -215,9 +247,9 @@ class Evaluator {
     }
     f.codes.resize(n_);
     for (size_t i = 0; i < n_; ++i) {
-      f.codes[i] = std::isnan(x.v[i]) ? kMissingCode
-                                     : static_cast<int32_t>(std::lower_bound(values.begin(), values.end(), x.v[i]) -
-                                                            values.begin());
+      f.codes[i] = std::isnan(x.data[i]) ? kMissingCode
+                                         : static_cast<int32_t>(std::lower_bound(values.begin(), values.end(), x.data[i]) -
+                                                                values.begin());
     }
     return f;
   }
@@ -268,15 +300,34 @@ DesignMatrix build_design_matrix(const Table& table, const Formula& formula, con
   if (dm.has_response) dm.response_name = formula.variables[0].label;
   dm.term_labels = formula.term_labels();
 
-  // Rows with every variable present (na.omit).
-  dm.rows.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    bool ok = true;
-    for (size_t v = 0; v < nvar && ok; ++v) {
-      if (used[v] && vars[v].missing(i)) ok = false;
-    }
-    if (ok) dm.rows.push_back(i);
+  // Rows with every variable present (na.omit): marked per block in
+  // parallel, then gathered in row order.
+  std::vector<size_t> used_vars;
+  for (size_t v = 0; v < nvar; ++v) {
+    if (used[v]) used_vars.push_back(v);
   }
+  std::vector<uint8_t> keep(n);
+  const size_t block = options.block_rows;
+  std::vector<size_t> kept_in_block(block_count(n, block), 0);
+  parallel_for_blocks(n, block, [&](size_t b, size_t begin, size_t end) {
+    size_t kept = 0;
+    for (size_t i = begin; i < end; ++i) {
+      bool ok = true;
+      for (size_t v : used_vars) ok = ok && !vars[v].missing(i);
+      keep[i] = ok;
+      kept += ok;
+    }
+    kept_in_block[b] = kept;
+  });
+  std::vector<size_t> first_kept(kept_in_block.size() + 1, 0);
+  for (size_t b = 0; b < kept_in_block.size(); ++b) first_kept[b + 1] = first_kept[b] + kept_in_block[b];
+  dm.rows.resize(first_kept.back());
+  parallel_for_blocks(n, block, [&](size_t b, size_t begin, size_t end) {
+    size_t r = first_kept[b];
+    for (size_t i = begin; i < end; ++i) {
+      if (keep[i]) dm.rows[r++] = i;
+    }
+  });
   dm.rows_dropped = n - dm.rows.size();
   if (dm.rows.empty()) {
     throw InputError("formula \"" + formula.text + "\": no row has all its variables present (" + std::to_string(n) +
@@ -422,21 +473,34 @@ DesignMatrix build_design_matrix(const Table& table, const Formula& formula, con
   dm.x.resize(static_cast<Eigen::Index>(m), static_cast<Eigen::Index>(p));
   if (dm.has_response) dm.y.resize(static_cast<Eigen::Index>(m));
   parallel_for_blocks(m, options.block_rows, [&](size_t, size_t begin, size_t end) {
+    const size_t* rows = dm.rows.data();
     for (size_t c = 0; c < p; ++c) {
       double* out = dm.x.col(static_cast<Eigen::Index>(c)).data();
       const auto& comps = columns[c];
-      for (size_t r = begin; r < end; ++r) {
-        const size_t i = dm.rows[r];
-        double value = 1.0;
-        for (const Component& cp : comps) {
-          const Variable& var = vars[cp.variable];
-          value *= cp.level < 0 ? var.num.v[i] : (var.fac.codes[i] == cp.level ? 1.0 : 0.0);
+      if (comps.empty()) {  // intercept
+        std::fill(out + begin, out + end, 1.0);
+      } else if (comps.size() == 1 && comps[0].level < 0) {  // a numeric variable
+        const double* v = vars[comps[0].variable].num.data;
+        for (size_t r = begin; r < end; ++r) out[r] = v[rows[r]];
+      } else if (comps.size() == 1) {  // a level's indicator
+        const int32_t* codes = vars[comps[0].variable].fac.codes.data();
+        const int32_t level = comps[0].level;
+        for (size_t r = begin; r < end; ++r) out[r] = codes[rows[r]] == level ? 1.0 : 0.0;
+      } else {  // an interaction: the product of its components
+        for (size_t r = begin; r < end; ++r) {
+          const size_t i = rows[r];
+          double value = 1.0;
+          for (const Component& cp : comps) {
+            const Variable& var = vars[cp.variable];
+            value *= cp.level < 0 ? var.num.data[i] : (var.fac.codes[i] == cp.level ? 1.0 : 0.0);
+          }
+          out[r] = value;
         }
-        out[r] = value;
       }
     }
     if (dm.has_response) {
-      for (size_t r = begin; r < end; ++r) dm.y[static_cast<Eigen::Index>(r)] = vars[0].num.v[dm.rows[r]];
+      const double* y = vars[0].num.data;
+      for (size_t r = begin; r < end; ++r) dm.y[static_cast<Eigen::Index>(r)] = y[rows[r]];
     }
   });
   return dm;

@@ -38,6 +38,28 @@ TEST(CsvRead, InfersTypesAsR) {
   EXPECT_EQ(t.column("mixed").type(), ColumnType::Categorical);  // logical and numbers mixed
 }
 
+// A chunk stores values as the column looks so far; when it turns out to be
+// text, what was stored must come back as the exact original text.
+TEST(CsvRead, ColumnsThatTurnOutToBeText) {
+  for (size_t chunk : {size_t{8}, size_t{1} << 20}) {
+    CsvReadOptions o;
+    o.chunk_bytes = chunk;
+    const Table t = parse_csv(
+        "sex,dept,code,flag\n"
+        "F,75,007,T\n"
+        "F,13,12,NA\n"
+        "M,2A,+3,TRUE\n"
+        "NA,974,A5,1\n",
+        o);
+    EXPECT_EQ(t.column("sex").levels(), (std::vector<std::string>{"F", "M"})) << chunk;
+    EXPECT_EQ(t.column("dept").levels(), (std::vector<std::string>{"13", "2A", "75", "974"})) << chunk;
+    EXPECT_EQ(t.column("code").levels(), (std::vector<std::string>{"+3", "007", "12", "A5"})) << chunk;
+    EXPECT_EQ(t.column("flag").levels(), (std::vector<std::string>{"1", "T", "TRUE"})) << chunk;
+    EXPECT_TRUE(t.column("sex").is_missing(3));
+    EXPECT_TRUE(t.column("flag").is_missing(1));
+  }
+}
+
 TEST(CsvRead, DetectsDelimiter) {
   EXPECT_EQ(parse_csv("a;b\n1;2\n").num_columns(), 2u);
   EXPECT_EQ(parse_csv("a\tb\tc\n1\t2\t3\n").num_columns(), 3u);
