@@ -27,7 +27,9 @@ struct CsvReadOptions {
   char delimiter = 0;
   // Decimal mark of numbers: '.' or ',' (French exports).
   char decimal = '.';
-  // Fields equal to one of these (before trimming) are missing.
+  // Fields equal to one of these (before trimming, quoted or not, as R) are
+  // missing; a categorical level spelled like a token therefore reads back
+  // as missing.
   std::vector<std::string> na_tokens = {"", "NA", "."};
   // Forced types by column name; other columns are inferred.
   std::map<std::string, ColumnType> column_types;
