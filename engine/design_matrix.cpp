@@ -304,7 +304,19 @@ DesignMatrix build_design_matrix(const Table& table, const Formula& formula, con
   // parallel, then gathered in row order.
   std::vector<size_t> used_vars;
   for (size_t v = 0; v < nvar; ++v) {
-    if (used[v]) used_vars.push_back(v);
+    if (!used[v]) continue;
+    used_vars.push_back(v);
+    size_t missing = 0;
+    for (size_t i = 0; i < n; ++i) missing += vars[v].missing(i);
+    if (n > 0 && missing == n) {
+      throw InputError("formula \"" + formula.text + "\": \"" + formula.variables[v].label + "\" has no value (all " +
+                       std::to_string(n) + " rows missing); drop it from the formula");
+    }
+  }
+  std::vector<const Column*> extra;
+  for (const auto& name : options.required_columns) {
+    if (!table.has_column(name)) throw InputError("unknown column \"" + name + "\"" + suggest_names(name, table.column_names()));
+    extra.push_back(&table.column(name));
   }
   std::vector<uint8_t> keep(n);
   const size_t block = options.block_rows;
@@ -314,6 +326,7 @@ DesignMatrix build_design_matrix(const Table& table, const Formula& formula, con
     for (size_t i = begin; i < end; ++i) {
       bool ok = true;
       for (size_t v : used_vars) ok = ok && !vars[v].missing(i);
+      for (const Column* c : extra) ok = ok && !c->is_missing(i);
       keep[i] = ok;
       kept += ok;
     }

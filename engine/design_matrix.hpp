@@ -31,6 +31,9 @@ struct DesignOptions {
   std::map<std::string, std::string> reference_levels;
   // Drop factor levels absent from the kept rows (R glm/lm default).
   bool drop_unused_levels = true;
+  // Further columns (weights, offset, cluster) whose missing values also drop
+  // a row, as R's model.frame does for weights= and offset=.
+  std::vector<std::string> required_columns;
   // Rows per parallel block when filling the matrix.
   size_t block_rows = size_t{1} << 14;
 };

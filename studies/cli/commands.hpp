@@ -10,5 +10,6 @@ namespace impactsim::cli {
 void add_describe_command(CLI::App& app);
 void add_convert_command(CLI::App& app);
 void add_design_command(CLI::App& app);
+void add_glm_command(CLI::App& app);
 
 }  // namespace impactsim::cli

@@ -1,0 +1,407 @@
+#include "models/glm/glm.hpp"
+
+#include <Eigen/Cholesky>
+#include <cfloat>
+#include <cmath>
+
+#include "engine/error.hpp"
+#include "engine/parallel.hpp"
+#include "models/glm/glm_internal.hpp"
+
+namespace impactsim {
+
+GlmData GlmData::from(const DesignMatrix& dm, Eigen::VectorXd weights, Eigen::VectorXd offset) {
+  if (!dm.has_response) throw InputError("the model formula has no response; write it as \"y ~ x1 + x2\"");
+  GlmData d;
+  d.x = &dm.x;
+  d.y = &dm.y;
+  d.weights = std::move(weights);
+  d.offset = std::move(offset);
+  d.names = dm.column_names;
+  d.has_intercept = dm.has_intercept;
+  return d;
+}
+
+std::vector<size_t> GlmFit::estimable() const {
+  std::vector<size_t> out;
+  for (size_t j = 0; j < aliased.size(); ++j) {
+    if (!aliased[j]) out.push_back(j);
+  }
+  return out;
+}
+
+namespace glm_detail {
+
+Eigen::VectorXd linear_predictor_block(const GlmData& d, const Point& at, size_t begin, size_t end) {
+  const auto m = static_cast<Eigen::Index>(end - begin);
+  Eigen::VectorXd eta(m);
+  if (at.beta != nullptr) {
+    eta.noalias() = d.x->middleRows(static_cast<Eigen::Index>(begin), m) * *at.beta;
+    if (d.offset.size()) eta += d.offset.segment(static_cast<Eigen::Index>(begin), m);
+  } else if (at.eta != nullptr) {
+    eta = at.eta->segment(static_cast<Eigen::Index>(begin), m);
+  } else {  // R's family$initialize: eta = linkfun(mustart), no offset
+    for (Eigen::Index i = 0; i < m; ++i) {
+      const size_t r = begin + static_cast<size_t>(i);
+      eta[i] = at.family->linkfun(at.family->start_mu((*d.y)[static_cast<Eigen::Index>(r)], d.weight(r)));
+    }
+  }
+  return eta;
+}
+
+Pass irls_pass(const GlmData& d, const Family& f, const Point& at, size_t block_rows) {
+  const auto p = d.x->cols();
+  Pass identity;
+  identity.xtwx = Eigen::MatrixXd::Zero(p, p);
+  identity.xtwz = Eigen::VectorXd::Zero(p);
+  return deterministic_reduce(
+      d.rows(), block_rows, identity,
+      [&](size_t begin, size_t end) {
+        const auto m = static_cast<Eigen::Index>(end - begin);
+        const Eigen::VectorXd eta = linear_predictor_block(d, at, begin, end);
+        Eigen::VectorXd sw(m), swz(m);
+        Pass out;
+        for (Eigen::Index i = 0; i < m; ++i) {
+          const size_t r = begin + static_cast<size_t>(i);
+          const double y = (*d.y)[static_cast<Eigen::Index>(r)];
+          const double wt = d.weight(r);
+          const double e = eta[i];
+          const double mu = f.linkinv(e);
+          out.deviance += f.deviance_residual(y, mu, wt);
+          if (!f.valid_mu(mu) || !f.valid_eta(e)) out.valid = false;
+          out.mu_min = std::min(out.mu_min, mu);
+          out.mu_max = std::max(out.mu_max, mu);
+          const double me = f.mu_eta(e);
+          const bool good = wt > 0 && me != 0;
+          if (!good) {
+            sw[i] = 0;
+            swz[i] = 0;
+            continue;
+          }
+          const double var = f.variance(mu);
+          if (!(var > 0) || !std::isfinite(var)) out.bad_variance = true;
+          const double w = std::sqrt(wt * me * me / var);
+          const double z = (e - d.offset_at(r)) + (y - mu) / me;
+          sw[i] = w;
+          swz[i] = w * z;
+        }
+        const Eigen::MatrixXd xw = d.x->middleRows(static_cast<Eigen::Index>(begin), m).array().colwise() * sw.array();
+        out.xtwx = Eigen::MatrixXd::Zero(p, p);
+        out.xtwx.selfadjointView<Eigen::Lower>().rankUpdate(xw.transpose());
+        out.xtwz.noalias() = xw.transpose() * swz;
+        return out;
+      },
+      [](Pass& acc, const Pass& b) {
+        acc.xtwx += b.xtwx;
+        acc.xtwz += b.xtwz;
+        acc.deviance += b.deviance;
+        acc.valid = acc.valid && b.valid;
+        acc.bad_variance = acc.bad_variance || b.bad_variance;
+        acc.mu_min = std::min(acc.mu_min, b.mu_min);
+        acc.mu_max = std::max(acc.mu_max, b.mu_max);
+      });
+}
+
+Solution solve_normal_equations(const Eigen::MatrixXd& lower, const Eigen::VectorXd& rhs, double tolerance) {
+  const Eigen::Index p = lower.rows();
+  const Eigen::MatrixXd a = lower.selfadjointView<Eigen::Lower>();
+  // In-order Cholesky pivots decide aliasing, as R's pivoted QR (dqrdc2)
+  // moves a column to the end when it is a combination of those before it.
+  Solution s;
+  s.aliased.assign(static_cast<size_t>(p), false);
+  Eigen::MatrixXd l = Eigen::MatrixXd::Zero(p, p);
+  for (Eigen::Index j = 0; j < p; ++j) {
+    double d = a(j, j);
+    for (Eigen::Index k = 0; k < j; ++k) {
+      if (!s.aliased[static_cast<size_t>(k)]) d -= l(j, k) * l(j, k);
+    }
+    if (!(a(j, j) > 0) || d <= tolerance * a(j, j)) {
+      s.aliased[static_cast<size_t>(j)] = true;
+      continue;
+    }
+    l(j, j) = std::sqrt(d);
+    for (Eigen::Index i = j + 1; i < p; ++i) {
+      double v = a(i, j);
+      for (Eigen::Index k = 0; k < j; ++k) {
+        if (!s.aliased[static_cast<size_t>(k)]) v -= l(i, k) * l(j, k);
+      }
+      l(i, j) = v / l(j, j);
+    }
+  }
+  for (size_t j = 0; j < s.aliased.size(); ++j) {
+    if (!s.aliased[j]) s.estimable.push_back(static_cast<Eigen::Index>(j));
+  }
+  const auto r = static_cast<Eigen::Index>(s.estimable.size());
+  Eigen::MatrixXd ar(r, r);
+  Eigen::VectorXd br(r);
+  for (Eigen::Index i = 0; i < r; ++i) {
+    br[i] = rhs[s.estimable[static_cast<size_t>(i)]];
+    for (Eigen::Index j = 0; j < r; ++j) ar(i, j) = a(s.estimable[static_cast<size_t>(i)], s.estimable[static_cast<size_t>(j)]);
+  }
+  Eigen::LLT<Eigen::MatrixXd> llt(ar);
+  s.beta = Eigen::VectorXd::Zero(p);
+  if (r > 0) {
+    const Eigen::VectorXd br_solved = llt.solve(br);
+    for (Eigen::Index i = 0; i < r; ++i) s.beta[s.estimable[static_cast<size_t>(i)]] = br_solved[i];
+    s.inverse = llt.solve(Eigen::MatrixXd::Identity(r, r));
+  }
+  s.ok = llt.info() == Eigen::Success;
+  return s;
+}
+
+bool converged(double dev, double dev_old, double epsilon) {
+  return std::abs(dev - dev_old) / (std::abs(dev) + 0.1) < epsilon;
+}
+
+IrlsResult irls(const GlmData& d, const Family& f, const Point& start, const GlmOptions& opt) {
+  IrlsResult res;
+  Pass cur = irls_pass(d, f, start, opt.block_rows);
+  if (!std::isfinite(cur.deviance) || !cur.valid) {
+    throw InputError("cannot find valid starting values for the " + f.name() + " family with the " +
+                     std::string(to_string(f.link())) + " link; check the response");
+  }
+  double dev_old = cur.deviance;
+  Eigen::VectorXd coef_old;  // R's coefold: none before the first step
+  res.previous = start;
+  for (res.iterations = 1; res.iterations <= opt.max_iterations; ++res.iterations) {
+    if (cur.bad_variance) throw InputError("the variance function is zero or not finite at the current fit (R: \"0s in V(mu)\")");
+    Solution s = solve_normal_equations(cur.xtwx, cur.xtwz, opt.alias_tolerance);
+    if (!s.ok) throw InputError("the weighted normal equations are singular; the model cannot be fitted");
+    Eigen::VectorXd beta = s.beta;
+    Pass next = irls_pass(d, f, Point{&beta, nullptr, &f}, opt.block_rows);
+    // Step halving when the deviance is not finite or the fit leaves the
+    // family's domain (R glm.fit).
+    for (int half = 0; !std::isfinite(next.deviance) || !next.valid; ++half) {
+      if (coef_old.size() == 0) {
+        throw InputError("no valid set of coefficients has been found (the first step leaves the " + f.name() +
+                         " family's domain); try another link or check the data");
+      }
+      if (half >= opt.max_iterations) throw InputError("inner loop of step halving did not converge; the fit cannot continue");
+      beta = (beta + coef_old) / 2;
+      next = irls_pass(d, f, Point{&beta, nullptr, &f}, opt.block_rows);
+      res.boundary = true;
+    }
+    res.solution = std::move(s);
+    res.beta = beta;
+    res.last = next;
+    if (res.iterations > 1 || coef_old.size() > 0) res.previous_beta = coef_old;
+    if (converged(next.deviance, dev_old, opt.epsilon)) {
+      res.converged = true;
+      break;
+    }
+    dev_old = next.deviance;
+    coef_old = beta;
+    cur = std::move(next);
+  }
+  if (res.iterations > opt.max_iterations) res.iterations = opt.max_iterations;
+  return res;
+}
+
+}  // namespace glm_detail
+
+namespace {
+
+using namespace glm_detail;
+
+void check_data(const GlmData& d, const Family& f) {
+  const size_t n = d.rows();
+  if (n == 0) throw InputError("no rows to fit");
+  for (size_t i = 0; i < n; ++i) {
+    const double w = d.weight(i);
+    if (!(w >= 0) || !std::isfinite(w)) {
+      throw InputError("weight " + std::to_string(w) + " at model row " + std::to_string(i + 1) +
+                       ": weights must be finite and non-negative");
+    }
+    if (d.offset.size() && !std::isfinite(d.offset[static_cast<Eigen::Index>(i)])) {
+      throw InputError("offset is not finite at model row " + std::to_string(i + 1));
+    }
+    const double y = (*d.y)[static_cast<Eigen::Index>(i)];
+    switch (f.kind()) {
+      case FamilyKind::Binomial:
+        if (w > 0 && (y < 0 || y > 1)) {
+          throw InputError("binomial response must lie in [0, 1] (0/1 outcomes, or proportions with their counts as "
+                           "weights); model row " + std::to_string(i + 1) + " has " + format_r_number(y));
+        }
+        break;
+      case FamilyKind::Poisson:
+      case FamilyKind::NegativeBinomial:
+        if (y < 0) {
+          throw InputError("negative count " + format_r_number(y) + " at model row " + std::to_string(i + 1) +
+                           ": the " + std::string(to_string(f.kind())) + " family needs counts >= 0");
+        }
+        break;
+      case FamilyKind::Gamma:
+        if (!(y > 0)) {
+          throw InputError("non-positive value " + format_r_number(y) + " at model row " + std::to_string(i + 1) +
+                           ": the Gamma family needs a response > 0 (model spending > 0, or use a two-part model)");
+        }
+        break;
+      case FamilyKind::Gaussian:
+        if (f.link() == Link::Log && !(y > 0)) {
+          throw InputError("cannot find valid starting values: the gaussian family with log link needs y > 0 (row " +
+                           std::to_string(i + 1) + ")");
+        }
+        if (f.link() == Link::Inverse && y == 0) {
+          throw InputError("cannot find valid starting values: the gaussian family with inverse link needs y != 0 (row " +
+                           std::to_string(i + 1) + ")");
+        }
+        break;
+    }
+  }
+}
+
+}  // namespace
+
+GlmFit glm_detail::finish(const GlmData& d, const Family& f, const IrlsResult& r, const GlmOptions& opt) {
+  GlmFit fit;
+  fit.family = f;
+  fit.working_family = f;
+  fit.names = d.names;
+  fit.aliased = r.solution.aliased;
+  fit.rank = r.solution.estimable.size();
+  fit.cov_unscaled = r.solution.inverse;
+  fit.coefficients = r.beta;
+  for (size_t j = 0; j < fit.aliased.size(); ++j) {
+    if (fit.aliased[j]) fit.coefficients[static_cast<Eigen::Index>(j)] = NAN;
+  }
+  fit.previous_coefficients = r.previous_beta;
+  fit.iterations = r.iterations;
+  fit.converged = r.converged;
+  fit.boundary = r.boundary;
+  fit.deviance = r.last.deviance;
+  fit.dispersion_estimated = !f.fixed_dispersion();
+
+  // One more pass at the final coefficients: counts, null deviance, AIC and
+  // the Pearson dispersion as R's summary.glm computes it (working weights
+  // of the last iteration, residuals at the final fit).
+  const Point final_point{&r.beta, nullptr, &f};
+  const Point weights_point = r.previous_beta.size() ? Point{&r.previous_beta, nullptr, &f} : r.previous;
+  struct Totals {
+    double sum_w = 0, sum_wy = 0, pearson = 0, aic = 0, sum_log_w = 0;
+    size_t n_ok = 0;
+  };
+  auto totals_at = [&](double gamma_dispersion) {
+    return deterministic_reduce(
+        d.rows(), opt.block_rows, Totals{},
+        [&](size_t begin, size_t end) {
+          Totals t;
+          const Eigen::VectorXd eta = linear_predictor_block(d, final_point, begin, end);
+          const Eigen::VectorXd eta_w = linear_predictor_block(d, weights_point, begin, end);
+          for (size_t r = begin; r < end; ++r) {
+            const auto i = static_cast<Eigen::Index>(r - begin);
+            const double y = (*d.y)[static_cast<Eigen::Index>(r)];
+            const double wt = d.weight(r);
+            const double mu = f.linkinv(eta[i]);
+            t.sum_w += wt;
+            t.sum_wy += wt * y;
+            t.aic += f.aic_term(y, mu, wt, gamma_dispersion);
+            if (wt > 0) {
+              ++t.n_ok;
+              t.sum_log_w += std::log(wt);
+              const double me_w = f.mu_eta(eta_w[i]);
+              const double mu_w = f.linkinv(eta_w[i]);
+              const double working_weight = wt * me_w * me_w / f.variance(mu_w);
+              const double resid = (y - mu) / f.mu_eta(eta[i]);
+              if (me_w != 0) t.pearson += working_weight * resid * resid;
+            }
+          }
+          return t;
+        },
+        [](Totals& a, const Totals& b) {
+          a.sum_w += b.sum_w;
+          a.sum_wy += b.sum_wy;
+          a.pearson += b.pearson;
+          a.aic += b.aic;
+          a.sum_log_w += b.sum_log_w;
+          a.n_ok += b.n_ok;
+        });
+  };
+  Totals t = totals_at(1.0);
+  if (f.kind() == FamilyKind::Gamma) t = totals_at(fit.deviance / t.sum_w);  // Gamma's aic needs dev / sum(w)
+  fit.n_obs = t.n_ok;
+  fit.df_residual = static_cast<double>(t.n_ok) - static_cast<double>(fit.rank);
+  fit.df_null = static_cast<double>(t.n_ok) - (d.has_intercept ? 1.0 : 0.0);
+  if (fit.dispersion_estimated) {
+    fit.dispersion = fit.df_residual > 0 ? t.pearson / fit.df_residual : NAN;
+  }
+  double aic = t.aic;
+  if (f.kind() == FamilyKind::Gaussian) {
+    const double nobs = static_cast<double>(t.n_ok);
+    aic = nobs * (std::log(fit.deviance / nobs * 2 * M_PI) + 1) + 2 - t.sum_log_w;
+  } else if (f.kind() == FamilyKind::Gamma) {
+    aic += 2;
+  }
+  fit.aic = aic + 2 * static_cast<double>(fit.rank);
+  const double extra = (f.kind() == FamilyKind::Gaussian || f.kind() == FamilyKind::Gamma) ? 1.0 : 0.0;
+  fit.log_likelihood = static_cast<double>(fit.rank) + extra - fit.aic / 2;
+
+  // Null deviance: the weighted mean with an intercept, linkinv(offset)
+  // without one; with both an intercept and an offset R refits the
+  // intercept-only model (see fit_glm).
+  const double wtdmu = t.sum_w > 0 ? t.sum_wy / t.sum_w : 0;
+  fit.null_deviance = deterministic_reduce(
+      d.rows(), opt.block_rows, 0.0,
+      [&](size_t begin, size_t end) {
+        double dev = 0;
+        for (size_t r = begin; r < end; ++r) {
+          const double mu0 = d.has_intercept ? wtdmu : f.linkinv(d.offset_at(r));
+          dev += f.deviance_residual((*d.y)[static_cast<Eigen::Index>(r)], mu0, d.weight(r));
+        }
+        return dev;
+      },
+      [](double& a, double b) { a += b; });
+
+  if (!fit.converged) fit.warnings.push_back("glm.fit: algorithm did not converge");
+  if (fit.boundary) fit.warnings.push_back("glm.fit: algorithm stopped at boundary value");
+  const double eps = 10 * DBL_EPSILON;
+  if (f.kind() == FamilyKind::Binomial && (r.last.mu_max > 1 - eps || r.last.mu_min < eps)) {
+    fit.warnings.push_back("glm.fit: fitted probabilities numerically 0 or 1 occurred");
+  }
+  if ((f.kind() == FamilyKind::Poisson || f.kind() == FamilyKind::NegativeBinomial) && r.last.mu_min < eps) {
+    fit.warnings.push_back("glm.fit: fitted rates numerically 0 occurred");
+  }
+  for (size_t j = 0; j < fit.aliased.size(); ++j) {
+    if (fit.aliased[j]) {
+      fit.warnings.push_back("coefficient \"" + fit.names[j] +
+                             "\" not defined because of singularities (a combination of the columns before it)");
+    }
+  }
+  return fit;
+}
+
+double glm_detail::intercept_only_deviance(const GlmData& d, const Family& f, const Eigen::VectorXd* eta_start,
+                                           const GlmOptions& opt) {
+  const Eigen::MatrixXd ones = Eigen::MatrixXd::Ones(d.x->rows(), 1);
+  GlmData d0;
+  d0.x = &ones;
+  d0.y = d.y;
+  d0.weights = d.weights;
+  d0.offset = d.offset;
+  d0.names = {"(Intercept)"};
+  d0.has_intercept = true;
+  const IrlsResult r = irls(d0, f, Point{nullptr, eta_start, &f}, opt);
+  return r.last.deviance;
+}
+
+GlmFit fit_glm(const GlmData& d, const GlmOptions& opt) {
+  const Family& f = opt.family;
+  check_data(d, f);
+  if (f.kind() == FamilyKind::NegativeBinomial) return glm_detail::fit_negative_binomial(d, opt);
+  if (opt.firth) return glm_detail::fit_firth(d, opt);
+  const IrlsResult r = irls(d, f, Point{nullptr, nullptr, &f}, opt);
+  GlmFit fit = finish(d, f, r, opt);
+  if (d.has_intercept && d.offset.size()) {
+    // R: the null deviance refits the intercept-only model, started at the fit.
+    Eigen::VectorXd eta(d.x->rows());
+    parallel_for_blocks(d.rows(), opt.block_rows, [&](size_t, size_t b, size_t e) {
+      const Eigen::VectorXd blk = linear_predictor_block(d, Point{&r.beta, nullptr, &f}, b, e);
+      eta.segment(static_cast<Eigen::Index>(b), static_cast<Eigen::Index>(e - b)) = blk;
+    });
+    // R passes mustart = fitted values; eta = linkfun(linkinv(eta)).
+    for (Eigen::Index i = 0; i < eta.size(); ++i) eta[i] = f.linkfun(f.linkinv(eta[i]));
+    fit.null_deviance = intercept_only_deviance(d, f, &eta, opt);
+  }
+  return fit;
+}
+
+}  // namespace impactsim
