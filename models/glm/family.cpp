@@ -220,8 +220,12 @@ double Family::start_mu(double y, double wt) const {
 
 double Family::aic_term(double y, double mu, double wt, double gamma_dispersion) const {
   switch (kind_) {
-    case FamilyKind::Binomial:  // m = weights (0/1 or proportion responses)
-      return wt > 0 ? -2 * log_dbinom(std::round(wt * y), std::round(wt), mu) : 0.0;
+    case FamilyKind::Binomial: {  // m = weights (0/1 or proportion responses)
+      if (!(wt > 0)) return 0.0;
+      const double trials = std::round(wt), k = std::round(wt * y);
+      if (trials == 1) return -2 * (k == 1 ? std::log(mu) : std::log1p(-mu));  // one trial: no binomial coefficient
+      return -2 * log_dbinom(k, trials, mu);
+    }
     case FamilyKind::Poisson: return -2 * log_dpois(y, mu) * wt;
     case FamilyKind::NegativeBinomial: {
       const double th = theta_;

@@ -6,6 +6,7 @@
 
 #include "engine/error.hpp"
 #include "engine/parallel.hpp"
+#include "models/glm/block_kernels.hpp"
 #include "models/glm/glm_internal.hpp"
 
 namespace impactsim {
@@ -54,41 +55,44 @@ Pass irls_pass(const GlmData& d, const Family& f, const Point& at, size_t block_
   Pass identity;
   identity.xtwx = Eigen::MatrixXd::Zero(p, p);
   identity.xtwz = Eigen::VectorXd::Zero(p);
+  // Each reduction block is walked in sub-blocks small enough that the rows
+  // read for the linear predictor are still in cache for the weighted
+  // cross-product; sub-blocks accumulate in order, so the sums stay
+  // independent of the thread count.
+  constexpr size_t kSubBlock = 1024;
   return deterministic_reduce(
       d.rows(), block_rows, identity,
-      [&](size_t begin, size_t end) {
-        const auto m = static_cast<Eigen::Index>(end - begin);
-        const Eigen::VectorXd eta = linear_predictor_block(d, at, begin, end);
-        Eigen::VectorXd sw(m), swz(m);
+      [&](size_t block_begin, size_t block_end) {
         Pass out;
-        for (Eigen::Index i = 0; i < m; ++i) {
-          const size_t r = begin + static_cast<size_t>(i);
-          const double y = (*d.y)[static_cast<Eigen::Index>(r)];
-          const double wt = d.weight(r);
-          const double e = eta[i];
-          const double mu = f.linkinv(e);
-          out.deviance += f.deviance_residual(y, mu, wt);
-          if (!f.valid_mu(mu) || !f.valid_eta(e)) out.valid = false;
-          out.mu_min = std::min(out.mu_min, mu);
-          out.mu_max = std::max(out.mu_max, mu);
-          const double me = f.mu_eta(e);
-          const bool good = wt > 0 && me != 0;
-          if (!good) {
-            sw[i] = 0;
-            swz[i] = 0;
-            continue;
-          }
-          const double var = f.variance(mu);
-          if (!(var > 0) || !std::isfinite(var)) out.bad_variance = true;
-          const double w = std::sqrt(wt * me * me / var);
-          const double z = (e - d.offset_at(r)) + (y - mu) / me;
-          sw[i] = w;
-          swz[i] = w * z;
-        }
-        const Eigen::MatrixXd xw = d.x->middleRows(static_cast<Eigen::Index>(begin), m).array().colwise() * sw.array();
         out.xtwx = Eigen::MatrixXd::Zero(p, p);
-        out.xtwx.selfadjointView<Eigen::Lower>().rankUpdate(xw.transpose());
-        out.xtwz.noalias() = xw.transpose() * swz;
+        out.xtwz = Eigen::VectorXd::Zero(p);
+        Eigen::MatrixXd xw;
+        for (size_t begin = block_begin; begin < block_end; begin += kSubBlock) {
+          const size_t end = std::min(block_end, begin + kSubBlock);
+          const auto m = static_cast<Eigen::Index>(end - begin);
+          const auto b = static_cast<Eigen::Index>(begin);
+          const Eigen::ArrayXd eta = linear_predictor_block(d, at, begin, end).array();
+          const Eigen::ArrayXd y = d.y->segment(b, m).array();
+          const Eigen::ArrayXd wt =
+              d.weights.size() ? Eigen::ArrayXd(d.weights.segment(b, m).array()) : Eigen::ArrayXd::Ones(m);
+          const Eigen::ArrayXd off =
+              d.offset.size() ? Eigen::ArrayXd(d.offset.segment(b, m).array()) : Eigen::ArrayXd::Zero(m);
+          Eigen::ArrayXd mu, me;
+          link_block(f, eta, mu, me);
+          out.deviance += deviance_block(f, y, mu, wt);
+          out.valid = out.valid && valid_block(f, eta, mu);
+          out.mu_min = std::min(out.mu_min, mu.minCoeff());
+          out.mu_max = std::max(out.mu_max, mu.maxCoeff());
+          const Eigen::ArrayXd var = variance_block(f, mu);
+          const auto good = (wt > 0 && me != 0);
+          if ((good && !(var > 0 && var.isFinite())).any()) out.bad_variance = true;
+          const Eigen::ArrayXd sw_all = (wt * me * me / var).sqrt();
+          const Eigen::VectorXd sw = good.select(sw_all, 0.0).matrix();
+          const Eigen::VectorXd swz = good.select(sw_all * ((eta - off) + (y - mu) / me), 0.0).matrix();
+          xw.noalias() = (d.x->middleRows(b, m).array().colwise() * sw.array()).matrix();
+          out.xtwx.selfadjointView<Eigen::Lower>().rankUpdate(xw.transpose());
+          out.xtwz.noalias() += xw.transpose() * swz;
+        }
         return out;
       },
       [](Pass& acc, const Pass& b) {
@@ -286,7 +290,10 @@ GlmFit glm_detail::finish(const GlmData& d, const Family& f, const IrlsResult& r
         [&](size_t begin, size_t end) {
           Totals t;
           const Eigen::VectorXd eta = linear_predictor_block(d, final_point, begin, end);
-          const Eigen::VectorXd eta_w = linear_predictor_block(d, weights_point, begin, end);
+          // The Pearson dispersion needs the working weights of the last
+          // iteration; families with dispersion 1 skip that product.
+          const Eigen::VectorXd eta_w =
+              fit.dispersion_estimated ? linear_predictor_block(d, weights_point, begin, end) : Eigen::VectorXd();
           for (size_t r = begin; r < end; ++r) {
             const auto i = static_cast<Eigen::Index>(r - begin);
             const double y = (*d.y)[static_cast<Eigen::Index>(r)];
@@ -298,6 +305,7 @@ GlmFit glm_detail::finish(const GlmData& d, const Family& f, const IrlsResult& r
             if (wt > 0) {
               ++t.n_ok;
               t.sum_log_w += std::log(wt);
+              if (!fit.dispersion_estimated) continue;
               const double me_w = f.mu_eta(eta_w[i]);
               const double mu_w = f.linkinv(eta_w[i]);
               const double working_weight = wt * me_w * me_w / f.variance(mu_w);

@@ -28,7 +28,7 @@ struct GlmOptions {
   // Pivot below this fraction of a column's weighted squared norm: aliased.
   double alias_tolerance = 1e-9;
   bool firth = false;  // Firth's bias-reduced logistic regression (binomial, logit)
-  size_t block_rows = 4096;
+  size_t block_rows = 65536;
 };
 
 // Inputs aligned with the design matrix rows; empty = all ones / zeros.
