@@ -71,6 +71,15 @@ Pass irls_pass(const GlmData& d, const Family& f, const Point& at, size_t block_
           const size_t end = std::min(block_end, begin + kSubBlock);
           const auto m = static_cast<Eigen::Index>(end - begin);
           const auto b = static_cast<Eigen::Index>(begin);
+          // Columns are far apart in a column-major X: ask for the next
+          // sub-block's rows while this one computes.
+          if (end < block_end) {
+            const size_t next = std::min(block_end, end + kSubBlock) - end;
+            for (Eigen::Index j = 0; j < p; ++j) {
+              const double* col = d.x->col(j).data() + end;
+              for (size_t k = 0; k < next; k += 8) __builtin_prefetch(col + k);
+            }
+          }
           const Eigen::ArrayXd eta = linear_predictor_block(d, at, begin, end).array();
           const Eigen::ArrayXd y = d.y->segment(b, m).array();
           const Eigen::ArrayXd wt =
@@ -207,9 +216,12 @@ namespace {
 
 using namespace glm_detail;
 
-void check_data(const GlmData& d, const Family& f) {
+// Throws for values the family cannot model; returns R's warnings.
+std::vector<std::string> check_data(const GlmData& d, const Family& f) {
+  std::vector<std::string> warnings;
   const size_t n = d.rows();
   if (n == 0) throw InputError("no rows to fit");
+  bool non_integer_successes = false;
   for (size_t i = 0; i < n; ++i) {
     const double w = d.weight(i);
     if (!(w >= 0) || !std::isfinite(w)) {
@@ -226,6 +238,7 @@ void check_data(const GlmData& d, const Family& f) {
           throw InputError("binomial response must lie in [0, 1] (0/1 outcomes, or proportions with their counts as "
                            "weights); model row " + std::to_string(i + 1) + " has " + format_r_number(y));
         }
+        if (std::abs(w * y - std::round(w * y)) > 1e-3) non_integer_successes = true;
         break;
       case FamilyKind::Poisson:
       case FamilyKind::NegativeBinomial:
@@ -252,6 +265,27 @@ void check_data(const GlmData& d, const Family& f) {
         break;
     }
   }
+  if (non_integer_successes) {
+    warnings.push_back("non-integer #successes in a binomial glm! (proportions need their counts as weights)");
+  }
+  return warnings;
+}
+
+// Under (quasi-)complete separation the likelihood has no maximum and IRLS
+// walks off along some coefficients. Run it further: those still moving by
+// more than a unit of log-odds between 10 and 20 iterations are named.
+std::vector<std::string> diverging_terms(const GlmData& d, const GlmOptions& opt) {
+  GlmOptions o = opt;
+  o.epsilon = 0;  // never "converge": follow the trajectory
+  o.max_iterations = 10;
+  const Eigen::VectorXd b10 = irls(d, opt.family, Point{nullptr, nullptr, &opt.family}, o).beta;
+  o.max_iterations = 20;
+  const Eigen::VectorXd b20 = irls(d, opt.family, Point{nullptr, nullptr, &opt.family}, o).beta;
+  std::vector<std::string> out;
+  for (Eigen::Index j = 0; j < b20.size(); ++j) {
+    if (std::abs(b20[j] - b10[j]) > 1 && std::abs(b20[j]) > 5) out.push_back(d.names[static_cast<size_t>(j)]);
+  }
+  return out;
 }
 
 }  // namespace
@@ -283,7 +317,43 @@ GlmFit glm_detail::finish(const GlmData& d, const Family& f, const IrlsResult& r
   struct Totals {
     double sum_w = 0, sum_wy = 0, pearson = 0, aic = 0, sum_log_w = 0;
     size_t n_ok = 0;
+    bool whole_counts = true;
   };
+  auto combine = [](Totals& a, const Totals& b) {
+    a.sum_w += b.sum_w;
+    a.sum_wy += b.sum_wy;
+    a.pearson += b.pearson;
+    a.aic += b.aic;
+    a.sum_log_w += b.sum_log_w;
+    a.n_ok += b.n_ok;
+    a.whole_counts = a.whole_counts && b.whole_counts;
+  };
+  // Binomial (whole successes and trials) and Poisson: -2 log-likelihood and
+  // deviance differ by a term that does not depend on the means (the
+  // saturated model's), so AIC = deviance + that term, and the totals need
+  // no pass over X.
+  if (f.kind() == FamilyKind::Binomial || f.kind() == FamilyKind::Poisson) {
+    const Totals t = deterministic_reduce(
+        d.rows(), opt.block_rows, Totals{},
+        [&](size_t begin, size_t end) {
+          Totals t;
+          for (size_t r = begin; r < end; ++r) {
+            const double y = (*d.y)[static_cast<Eigen::Index>(r)], wt = d.weight(r);
+            const double mu0 = f.start_mu(y, wt);  // any valid mean gives the same difference
+            t.sum_w += wt;
+            t.sum_wy += wt * y;
+            t.aic += f.aic_term(y, mu0, wt) - f.deviance_residual(y, mu0, wt);
+            if (wt > 0) ++t.n_ok;
+            if (f.kind() == FamilyKind::Binomial && (wt * y != std::round(wt * y) || wt != std::round(wt))) {
+              t.whole_counts = false;
+            }
+          }
+          return t;
+        },
+        combine);
+    if (t.whole_counts) return complete(std::move(fit), d, f, r, opt, t.sum_w, t.sum_wy, t.n_ok, 0.0,
+                                        fit.deviance + t.aic, 0.0);
+  }
   auto totals_at = [&](double gamma_dispersion) {
     return deterministic_reduce(
         d.rows(), opt.block_rows, Totals{},
@@ -315,17 +385,20 @@ GlmFit glm_detail::finish(const GlmData& d, const Family& f, const IrlsResult& r
           }
           return t;
         },
-        [](Totals& a, const Totals& b) {
-          a.sum_w += b.sum_w;
-          a.sum_wy += b.sum_wy;
-          a.pearson += b.pearson;
-          a.aic += b.aic;
-          a.sum_log_w += b.sum_log_w;
-          a.n_ok += b.n_ok;
-        });
+        combine);
   };
   Totals t = totals_at(1.0);
   if (f.kind() == FamilyKind::Gamma) t = totals_at(fit.deviance / t.sum_w);  // Gamma's aic needs dev / sum(w)
+  return complete(std::move(fit), d, f, r, opt, t.sum_w, t.sum_wy, t.n_ok, t.pearson, t.aic, t.sum_log_w);
+}
+
+// The rest of the fit's numbers from the totals.
+GlmFit glm_detail::complete(GlmFit fit, const GlmData& d, const Family& f, const IrlsResult& r, const GlmOptions& opt, double sum_w,
+                double sum_wy, size_t n_ok, double pearson, double aic_terms, double sum_log_w) {
+  struct {
+    double sum_w, sum_wy, pearson, aic, sum_log_w;
+    size_t n_ok;
+  } t{sum_w, sum_wy, pearson, aic_terms, sum_log_w, n_ok};
   fit.n_obs = t.n_ok;
   fit.df_residual = static_cast<double>(t.n_ok) - static_cast<double>(fit.rank);
   fit.df_null = static_cast<double>(t.n_ok) - (d.has_intercept ? 1.0 : 0.0);
@@ -393,11 +466,39 @@ double glm_detail::intercept_only_deviance(const GlmData& d, const Family& f, co
 
 GlmFit fit_glm(const GlmData& d, const GlmOptions& opt) {
   const Family& f = opt.family;
-  check_data(d, f);
-  if (f.kind() == FamilyKind::NegativeBinomial) return glm_detail::fit_negative_binomial(d, opt);
-  if (opt.firth) return glm_detail::fit_firth(d, opt);
+  const std::vector<std::string> data_warnings = check_data(d, f);
+  GlmFit fit;
+  if (f.kind() == FamilyKind::NegativeBinomial) {
+    fit = glm_detail::fit_negative_binomial(d, opt);
+  } else if (opt.firth) {
+    fit = glm_detail::fit_firth(d, opt);
+  } else {
+    fit = fit_ml(d, opt);
+  }
+  fit.warnings.insert(fit.warnings.begin(), data_warnings.begin(), data_warnings.end());
+  return fit;
+}
+
+GlmFit fit_ml(const GlmData& d, const GlmOptions& opt) {
+  const Family& f = opt.family;
   const IrlsResult r = irls(d, f, Point{nullptr, nullptr, &f}, opt);
   GlmFit fit = finish(d, f, r, opt);
+  const bool extreme = std::any_of(fit.warnings.begin(), fit.warnings.end(), [](const std::string& w) {
+    return w.find("numerically 0 or 1") != std::string::npos || w.find("did not converge") != std::string::npos;
+  });
+  // Slow convergence is the other sign: R stops once the deviance creeps by
+  // less than epsilon, with the offending coefficients still growing.
+  if (f.kind() == FamilyKind::Binomial && (extreme || fit.iterations > 10)) {
+    const auto terms = diverging_terms(d, opt);
+    if (!terms.empty()) {
+      std::string list;
+      for (const auto& t : terms) list += (list.empty() ? "\"" : ", \"") + t + "\"";
+      fit.warnings.push_back("(quasi-)complete separation: the likelihood has no maximum and the estimates of " + list +
+                             " grow without bound; their standard errors are meaningless. Use --firth (Firth's "
+                             "penalised likelihood) for finite estimates");
+      fit.separated_terms = terms;
+    }
+  }
   if (d.has_intercept && d.offset.size()) {
     // R: the null deviance refits the intercept-only model, started at the fit.
     Eigen::VectorXd eta(d.x->rows());

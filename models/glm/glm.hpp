@@ -77,6 +77,8 @@ struct GlmFit {
   double theta = 0, theta_se = 0;
   int theta_iterations = 0;
   std::vector<std::string> warnings;
+  // Coefficients that diverge under (quasi-)complete separation (binomial).
+  std::vector<std::string> separated_terms;
 
   // Indices of the estimable coefficients, in order.
   std::vector<size_t> estimable() const;
@@ -85,5 +87,9 @@ struct GlmFit {
 // Fits the model. Throws InputError for invalid responses (e.g. outside
 // [0, 1] for binomial), negative weights, or a fit that cannot start.
 GlmFit fit_glm(const GlmData& data, const GlmOptions& options);
+
+// The maximum-likelihood fit alone (no input checks): fit_glm's core, also
+// used by profile likelihood and the variants.
+GlmFit fit_ml(const GlmData& data, const GlmOptions& options);
 
 }  // namespace impactsim

@@ -54,6 +54,11 @@ Solution solve_normal_equations(const Eigen::MatrixXd& lower, const Eigen::Vecto
 bool converged(double dev, double dev_old, double epsilon);
 IrlsResult irls(const GlmData& d, const Family& f, const Point& start, const GlmOptions& opt);
 GlmFit finish(const GlmData& d, const Family& f, const IrlsResult& r, const GlmOptions& opt);
+// finish()'s second half: the fit's numbers from row totals (sums of prior
+// weights and of weights x y, rows with positive weight, Pearson sum, AIC
+// terms before + 2 rank, sum of log weights).
+GlmFit complete(GlmFit fit, const GlmData& d, const Family& f, const IrlsResult& r, const GlmOptions& opt, double sum_w,
+                double sum_wy, size_t n_ok, double pearson, double aic_terms, double sum_log_w);
 double intercept_only_deviance(const GlmData& d, const Family& f, const Eigen::VectorXd* eta_start, const GlmOptions& opt);
 
 GlmFit fit_negative_binomial(const GlmData& d, const GlmOptions& opt);

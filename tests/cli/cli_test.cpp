@@ -47,7 +47,7 @@ TEST(Cli, VersionAndHelp) {
   Result r = run("--version");
   EXPECT_EQ(r.code, 0);
   EXPECT_EQ(r.output.rfind("impactsim ", 0), 0u) << r.output;
-  for (const char* sub : {"", "describe", "convert", "design"}) {
+  for (const char* sub : {"", "describe", "convert", "design", "glm"}) {
     r = run(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub;
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << sub << r.output;
@@ -94,6 +94,44 @@ TEST(Cli, DesignPrintsAndWritesTheMatrix) {
   const Table x = read_csv(dir.file("x.csv"));
   EXPECT_TRUE(x.has_column("log(spending)"));
   EXPECT_EQ(x.num_rows(), 396u);
+}
+
+TEST(Cli, GlmPrintsASummaryAndWritesJson) {
+  testing::TempDir dir;
+  const std::string fixtures = std::string(IMPACTSIM_SAMPLES) + "/../../tests/fixtures/glm/data.csv";
+  Result r = run("glm --data " + fixtures + " --formula 'yb ~ x1 + x2 + f' --family binomial --cluster g --json " +
+                 dir.file("fit.json"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("cluster-robust, 60 clusters"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("Residual deviance: 616.34  on 595  degrees of freedom"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("exp(Est.)"), std::string::npos);
+  const std::string json = testing::read_file(dir.file("fit.json"));
+  EXPECT_NE(json.find("\"vcov\": \"CL\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"term\": \"fb\""), std::string::npos) << json;
+  r = run("glm --data " + fixtures + " --formula 'ynb ~ x1 + f' --family negbin --profile-ci");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("Theta:  1.1113"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("profile-likelihood intervals"), std::string::npos) << r.output;
+}
+
+TEST(Cli, GlmBadInput) {
+  testing::TempDir dir;
+  testing::write_file(dir.file("neg.csv"), "y,x\n1,1\n-2,2\n3,3\n");
+  expect_input_error(run("glm --data " + dir.file("neg.csv") + " --formula 'y ~ x' --family poisson"),
+                     "negative count -2 at model row 2");
+  expect_input_error(run("glm --data " + dir.file("neg.csv") + " --formula 'y ~ x' --family poison"),
+                     "--family \"poison\"");
+  expect_input_error(run("glm --data " + kSample + " --formula 'hba1c_tests ~ age' --family binomial"),
+                     "binomial response must lie in [0, 1]");
+  expect_input_error(run("glm --data " + kSample + " --formula 'spending ~ age' --family Gamma --link logit"),
+                     "link \"logit\" is not available for the Gamma family");
+  expect_input_error(run("glm --data " + kSample + " --formula 'enrolled ~ age' --family binomial --vcov CL"),
+                     "--vcov CL needs --cluster");
+  testing::write_file(dir.file("const.csv"), "y,x\n1,1\n1,2\n1,3\n");
+  expect_input_error(run("glm --data " + dir.file("const.csv") + " --formula 'y ~ x'"), "is constant");
+  // A failed fit leaves no JSON behind.
+  EXPECT_EQ(run("glm --data " + dir.file("neg.csv") + " --formula 'y ~ x' --family poisson --json " + dir.file("o.json")).code, 2);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("o.json")));
 }
 
 TEST(Cli, BadInputGivesOneLineAndExitTwo) {

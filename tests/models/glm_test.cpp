@@ -1,0 +1,117 @@
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "engine/csv.hpp"
+#include "engine/design_matrix.hpp"
+#include "engine/error.hpp"
+#include "engine/parallel.hpp"
+#include "engine/random_stream.hpp"
+#include "models/glm/inference.hpp"
+
+namespace impactsim {
+namespace {
+
+const std::string kDir = std::string(IMPACTSIM_FIXTURES) + "/glm/";
+
+GlmFit fit(const Table& t, const std::string& formula, FamilyKind kind, bool firth = false,
+           Eigen::VectorXd weights = {}) {
+  static DesignMatrix dm;  // kept alive: GlmData points into it
+  dm = build_design_matrix(t, formula);
+  GlmOptions o;
+  o.family = Family::make(kind);
+  o.firth = firth;
+  return fit_glm(GlmData::from(dm, std::move(weights)), o);
+}
+
+std::string error_of(const std::string& csv, const std::string& formula, FamilyKind kind) {
+  try {
+    fit(parse_csv(csv), formula, kind);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(Glm, SeparationIsDetectedAndTheTermNamed) {
+  const Table t = read_csv(kDir + "endometrial.csv");
+  const GlmFit ml = fit(t, "HG ~ NV + PI + EH", FamilyKind::Binomial);
+  EXPECT_EQ(ml.separated_terms, (std::vector<std::string>{"NV"}));
+  const GlmFit firth = fit(t, "HG ~ NV + PI + EH", FamilyKind::Binomial, true);
+  EXPECT_TRUE(firth.separated_terms.empty());
+  EXPECT_LT(std::abs(firth.coefficients[1]), 5.0);
+  // Nearly separated but with a finite maximum: no separation reported.
+  const GlmFit near = fit(read_csv(kDir + "data.csv"), "ysep ~ x1 + x2", FamilyKind::Binomial);
+  EXPECT_TRUE(near.separated_terms.empty());
+}
+
+TEST(Glm, BadResponsesAreClearErrors) {
+  std::string e = error_of("y,x\n0,1\n2,2\n1,3\n", "y ~ x", FamilyKind::Binomial);
+  EXPECT_NE(e.find("binomial response must lie in [0, 1]"), std::string::npos) << e;
+  EXPECT_NE(e.find("model row 2 has 2"), std::string::npos) << e;
+  e = error_of("y,x\n0,1\n-1,2\n3,3\n", "y ~ x", FamilyKind::Poisson);
+  EXPECT_NE(e.find("negative count -1 at model row 2"), std::string::npos) << e;
+  e = error_of("y,x\n0,1\n1,2\n3,3\n", "y ~ x", FamilyKind::Gamma);
+  EXPECT_NE(e.find("non-positive value 0 at model row 1"), std::string::npos) << e;
+  e = error_of("y,x\nNA,1\n1,NA\n", "y ~ x", FamilyKind::Gaussian);
+  EXPECT_NE(e.find("no row has all its variables present"), std::string::npos) << e;
+  e = error_of("y,x,z\n1,1,NA\n0,2,NA\n", "y ~ x + z", FamilyKind::Binomial);
+  EXPECT_NE(e.find("\"z\" has no value (all 2 rows missing)"), std::string::npos) << e;
+}
+
+TEST(Glm, ProportionsWithWeightsAreAllowedAndNonIntegerSuccessesWarned) {
+  const Table t = parse_csv("p,n,x\n0.5,4,1\n0.25,4,2\n0.75,4,3\n0.3,10,4\n");
+  Eigen::VectorXd n(4);
+  n << 4, 4, 4, 10;
+  const GlmFit ok = fit(t, "p ~ x", FamilyKind::Binomial, false, n);
+  EXPECT_TRUE(ok.warnings.empty());
+  const GlmFit odd = fit(t, "p ~ x", FamilyKind::Binomial);  // no counts: 0.3 of 1 trial
+  ASSERT_FALSE(odd.warnings.empty());
+  EXPECT_NE(odd.warnings.front().find("non-integer #successes"), std::string::npos);
+}
+
+TEST(Glm, BitIdenticalWhateverTheThreadCount) {
+  const size_t n = 200'000;
+  std::vector<double> x1(n), x2(n), y(n);
+  for (size_t i = 0; i < n; ++i) {
+    RandomStream r(3, i, 0);
+    x1[i] = r.normal();
+    x2[i] = r.uniform();
+    y[i] = static_cast<double>(r.poisson(std::exp(0.2 + 0.3 * x1[i] - 0.5 * x2[i])));
+  }
+  Table t;
+  t.add_column(Column::float64("x1", x1));
+  t.add_column(Column::float64("x2", x2));
+  t.add_column(Column::float64("y", y));
+  const DesignMatrix dm = build_design_matrix(t, "y ~ x1 * x2");
+  const GlmData d = GlmData::from(dm);
+  GlmOptions o;
+  o.family = Family::make(FamilyKind::Poisson);
+  o.block_rows = 10'000;
+  set_thread_count(1);
+  const GlmFit ref = fit_glm(d, o);
+  const Vcov ref_cl = glm_vcov(ref, d, VcovOptions{VcovType::HC0, {}, false, 10'000});
+  for (int threads : {2, 7}) {
+    set_thread_count(threads);
+    const GlmFit f = fit_glm(d, o);
+    EXPECT_EQ(std::memcmp(f.coefficients.data(), ref.coefficients.data(), sizeof(double) * 4), 0) << threads;
+    EXPECT_EQ(f.deviance, ref.deviance);
+    EXPECT_TRUE(glm_vcov(f, d, VcovOptions{VcovType::HC0, {}, false, 10'000}).matrix == ref_cl.matrix);
+  }
+  set_thread_count(0);
+}
+
+TEST(Glm, FamilyAndLinkCombinations) {
+  EXPECT_THROW(Family::make(FamilyKind::Poisson, Link::Logit), InputError);
+  EXPECT_EQ(Family::make(FamilyKind::Gamma).link(), Link::Inverse);
+  EXPECT_EQ(Family::make(FamilyKind::Binomial, Link::Cloglog).link(), Link::Cloglog);
+  GlmOptions o;
+  o.family = Family::make(FamilyKind::Poisson);
+  o.firth = true;
+  const Table t = parse_csv("y,x\n0,1\n1,2\n3,3\n");
+  const DesignMatrix dm = build_design_matrix(t, "y ~ x");
+  EXPECT_THROW(fit_glm(GlmData::from(dm), o), InputError);  // Firth is for logistic regression
+}
+
+}  // namespace
+}  // namespace impactsim
