@@ -38,14 +38,18 @@ demo: build
 	$(BUILD)/studies/impactsim describe out/cohort_sample.h5
 	$(BUILD)/studies/impactsim design --data out/cohort_sample.h5 \
 	  --formula "enrolled ~ age + sex + deprivation_quintile + insulin + fundus_2y + hba1c_tests + log(spending)"
-	@echo "demo: the sample cohort is in out/cohort_sample.h5"
+	$(BUILD)/studies/impactsim glm --data out/cohort_sample.h5 --family binomial --json out/enrolment_model.json \
+	  --formula "enrolled ~ age + sex + deprivation_quintile + insulin + fundus_2y + hba1c_tests + log(spending)"
+	@echo "demo: the sample cohort is in out/cohort_sample.h5, the enrolment model in out/enrolment_model.json"
 
 bench: build
 	@$(BUILD)/bench/engine_bench --benchmark_counters_tabular=true
+	@$(BUILD)/bench/glm_bench --benchmark_counters_tabular=true
 
 fixtures:
 	@scripts/install-deps.sh --r
 	Rscript tests/reference/model_matrix.R
+	Rscript tests/reference/glm.R
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) out

@@ -2,7 +2,8 @@
 # Installs the Debian packages impactsim needs, and only those that are missing,
 # so a second run costs a few dpkg look-ups. Run as root on Debian 12.
 #   scripts/install-deps.sh          build, test and benchmark dependencies
-#   scripts/install-deps.sh --r      also R and the packages that produce reference fixtures
+#   scripts/install-deps.sh --r      also R, its packages and Python's, which produce the
+#                                    reference fixtures and run the peer benchmarks
 set -euo pipefail
 
 packages=(
@@ -13,7 +14,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [[ "${1:-}" == "--r" ]]; then
-  packages+=(r-base-core)
+  packages+=(r-base-core r-cran-mass r-cran-sandwich r-cran-brglm2 r-cran-data.table python3-pandas python3-statsmodels)
 fi
 
 missing=()

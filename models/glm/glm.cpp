@@ -7,6 +7,7 @@
 #include "engine/error.hpp"
 #include "engine/parallel.hpp"
 #include "models/glm/block_kernels.hpp"
+#include "models/glm/crossprod.hpp"
 #include "models/glm/glm_internal.hpp"
 
 namespace impactsim {
@@ -59,7 +60,7 @@ Pass irls_pass(const GlmData& d, const Family& f, const Point& at, size_t block_
   // read for the linear predictor are still in cache for the weighted
   // cross-product; sub-blocks accumulate in order, so the sums stay
   // independent of the thread count.
-  constexpr size_t kSubBlock = 1024;
+  constexpr size_t kSubBlock = 512;
   return deterministic_reduce(
       d.rows(), block_rows, identity,
       [&](size_t block_begin, size_t block_end) {
@@ -71,15 +72,6 @@ Pass irls_pass(const GlmData& d, const Family& f, const Point& at, size_t block_
           const size_t end = std::min(block_end, begin + kSubBlock);
           const auto m = static_cast<Eigen::Index>(end - begin);
           const auto b = static_cast<Eigen::Index>(begin);
-          // Columns are far apart in a column-major X: ask for the next
-          // sub-block's rows while this one computes.
-          if (end < block_end) {
-            const size_t next = std::min(block_end, end + kSubBlock) - end;
-            for (Eigen::Index j = 0; j < p; ++j) {
-              const double* col = d.x->col(j).data() + end;
-              for (size_t k = 0; k < next; k += 8) __builtin_prefetch(col + k);
-            }
-          }
           const Eigen::ArrayXd eta = linear_predictor_block(d, at, begin, end).array();
           const Eigen::ArrayXd y = d.y->segment(b, m).array();
           const Eigen::ArrayXd wt =
@@ -99,7 +91,7 @@ Pass irls_pass(const GlmData& d, const Family& f, const Point& at, size_t block_
           const Eigen::VectorXd sw = good.select(sw_all, 0.0).matrix();
           const Eigen::VectorXd swz = good.select(sw_all * ((eta - off) + (y - mu) / me), 0.0).matrix();
           xw.noalias() = (d.x->middleRows(b, m).array().colwise() * sw.array()).matrix();
-          out.xtwx.selfadjointView<Eigen::Lower>().rankUpdate(xw.transpose());
+          add_crossprod_lower(xw, out.xtwx);
           out.xtwz.noalias() += xw.transpose() * swz;
         }
         return out;
