@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <system_error>
 
 #include "engine/error.hpp"
@@ -30,6 +31,18 @@ void AtomicFile::commit() {
   std::filesystem::rename(temp_, destination_, ec);
   if (ec) throw InputError(destination_ + ": cannot move the finished output into place: " + ec.message());
   committed_ = true;
+}
+
+void write_file_atomically(const std::string& path, const std::string& content) {
+  AtomicFile out(path);
+  {
+    std::ofstream f(out.temp_path(), std::ios::binary);
+    if (!f) throw InputError(path + ": cannot create the file (directory writable?)");
+    f << content;
+    f.flush();
+    if (!f) throw InputError(path + ": write failed (disk full?)");
+  }
+  out.commit();
 }
 
 }  // namespace impactsim

@@ -29,4 +29,7 @@ class AtomicFile {
   bool committed_ = false;
 };
 
+// Writes `content` to `path` through an AtomicFile.
+void write_file_atomically(const std::string& path, const std::string& content);
+
 }  // namespace impactsim

@@ -28,13 +28,7 @@ void add_design_command(CLI::App& app) {
   a->output.add_to(*cmd);
   cmd->callback([a] {
     DesignOptions options;
-    for (const auto& spec : a->reference) {
-      const auto eq = spec.find('=');
-      if (eq == std::string::npos || eq == 0) {
-        throw InputError("--reference \"" + spec + "\": write VARIABLE=LEVEL, e.g. --reference region=north");
-      }
-      options.reference_levels[spec.substr(0, eq)] = spec.substr(eq + 1);
-    }
+    options.reference_levels = parse_assignments(a->reference, "--reference", "VARIABLE=LEVEL region=north");
     const TableWriteOptions write_options = a->output.options();
     if (!a->out.empty()) table_format(a->out);
     const Formula formula = Formula::parse(a->formula);

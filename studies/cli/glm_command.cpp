@@ -3,7 +3,6 @@
 // number to JSON.
 #include <fmt/format.h>
 
-#include <fstream>
 #include <iostream>
 
 #include "engine/atomic_file.hpp"
@@ -84,11 +83,7 @@ void run_glm(const GlmArgs& a) {
   vopt.cluster_hc1 = a.cluster_hc1;
 
   DesignOptions dopt;
-  for (const auto& spec : a.reference) {
-    const auto eq = spec.find('=');
-    if (eq == std::string::npos || eq == 0) throw InputError("--reference \"" + spec + "\": write VARIABLE=LEVEL");
-    dopt.reference_levels[spec.substr(0, eq)] = spec.substr(eq + 1);
-  }
+  dopt.reference_levels = parse_assignments(a.reference, "--reference", "VARIABLE=LEVEL region=north");
   for (const auto* col : {&a.weights, &a.offset, &a.cluster}) {
     if (!col->empty()) dopt.required_columns.push_back(*col);
   }
@@ -113,16 +108,7 @@ void run_glm(const GlmArgs& a) {
   const GlmSummary summary = summarize_glm(fit, vcov, a.level, profile);
   const GlmReportContext context{a.formula, dm.rows_dropped};
 
-  if (!a.json.empty()) {
-    AtomicFile out(a.json);
-    {
-      std::ofstream f(out.temp_path());
-      if (!f) throw InputError(a.json + ": cannot create the file");
-      f << glm_to_json(fit, summary, context).dump(2) << "\n";
-      if (!f) throw InputError(a.json + ": write failed");
-    }
-    out.commit();
-  }
+  if (!a.json.empty()) write_file_atomically(a.json, glm_to_json(fit, summary, context).dump(2) + "\n");
   std::cout << format_glm_summary(fit, summary, context);
 }
 

@@ -18,6 +18,20 @@ char decimal_char(const std::string& text, const char* flag) {
 
 }  // namespace
 
+std::map<std::string, std::string> parse_assignments(const std::vector<std::string>& specs, const std::string& flag,
+                                                     const std::string& example) {
+  std::map<std::string, std::string> out;
+  for (const auto& spec : specs) {
+    const auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw InputError(flag + " \"" + spec + "\": write " + example.substr(0, example.find(' ')) + ", e.g. " + flag + " " +
+                       example.substr(example.find(' ') + 1));
+    }
+    out[spec.substr(0, eq)] = spec.substr(eq + 1);
+  }
+  return out;
+}
+
 void TableInputFlags::add_to(CLI::App& cmd) {
   cmd.add_option("--delimiter", delimiter, "CSV field delimiter: ',', ';', '|' or tab (default: detected from the header)");
   cmd.add_option("--decimal", decimal, "CSV decimal mark: '.' or ',' (French exports)")->capture_default_str();
@@ -31,15 +45,10 @@ TableReadOptions TableInputFlags::options() const {
   if (!delimiter.empty()) o.csv.delimiter = delimiter_char(delimiter, "--delimiter");
   o.csv.decimal = decimal_char(decimal, "--decimal");
   if (!na_tokens.empty()) o.csv.na_tokens = na_tokens;
-  for (const auto& spec : types) {
-    const auto eq = spec.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      throw InputError("--type \"" + spec + "\": write COLUMN=TYPE, e.g. --type dept=categorical");
-    }
-    const std::string name = spec.substr(0, eq);
-    const auto type = parse_column_type(spec.substr(eq + 1));
+  for (const auto& [name, type_name] : parse_assignments(types, "--type", "COLUMN=TYPE dept=categorical")) {
+    const auto type = parse_column_type(type_name);
     if (!type) {
-      throw InputError("--type \"" + spec + "\": unknown type \"" + spec.substr(eq + 1) +
+      throw InputError("--type \"" + name + "=" + type_name + "\": unknown type \"" + type_name +
                        "\"; use float64, int64, bool or categorical");
     }
     o.csv.column_types[name] = *type;

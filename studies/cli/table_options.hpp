@@ -3,12 +3,18 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "engine/table_io.hpp"
 
 namespace impactsim::cli {
+
+// Parses repeated KEY=VALUE flags (--reference region=north); throws
+// InputError naming `flag` and showing `example` on a malformed one.
+std::map<std::string, std::string> parse_assignments(const std::vector<std::string>& specs, const std::string& flag,
+                                                     const std::string& example);
 
 struct TableInputFlags {
   std::string delimiter;               // "," ";" "tab" or empty (detect)
