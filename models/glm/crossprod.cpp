@@ -17,49 +17,68 @@ inline double horizontal_sum(__m256d v) {
   return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
 }
 
+// One J x K tile of column pairs (J, K <= 3): the dot products of columns
+// jb.. jb+J-1 with kb..kb+K-1 over all rows, added to out where j >= k.
+struct Block {
+  const double* x;
+  Eigen::Index ld, m;
+  const double* w;
+};
+
+template <int J, int K>
+void tile(const Block& a, Eigen::Index jb, Eigen::Index kb, Eigen::MatrixXd& out) {
+  const Eigen::Index m = a.m;
+  const Eigen::Index m4 = m & ~Eigen::Index{3};
+  const double* cj[J];
+  const double* ck[K];
+  for (int t = 0; t < J; ++t) cj[t] = a.x + (jb + t) * a.ld;
+  for (int t = 0; t < K; ++t) ck[t] = a.x + (kb + t) * a.ld;
+  __m256d acc[J][K];
+  for (int x = 0; x < J; ++x) {
+    for (int y = 0; y < K; ++y) acc[x][y] = _mm256_setzero_pd();
+  }
+  for (Eigen::Index i = 0; i < m4; i += 4) {
+    __m256d vj[J], vk[K];
+    const __m256d vw = _mm256_loadu_pd(a.w + i);
+    for (int x = 0; x < J; ++x) vj[x] = _mm256_mul_pd(_mm256_loadu_pd(cj[x] + i), vw);
+    for (int y = 0; y < K; ++y) vk[y] = _mm256_loadu_pd(ck[y] + i);
+    for (int x = 0; x < J; ++x) {
+      for (int y = 0; y < K; ++y) acc[x][y] = _mm256_fmadd_pd(vj[x], vk[y], acc[x][y]);
+    }
+  }
+  for (int x = 0; x < J; ++x) {
+    for (int y = 0; y < K; ++y) {
+      double s = horizontal_sum(acc[x][y]);
+      for (Eigen::Index i = m4; i < m; ++i) s += cj[x][i] * a.w[i] * ck[y][i];
+      if (jb + x >= kb + y) out(jb + x, kb + y) += s;
+    }
+  }
+}
+
+template <int J>
+void tile_row(const Block& a, Eigen::Index jb, Eigen::Index kb, int k, Eigen::MatrixXd& out) {
+  switch (k) {
+    case 1: tile<J, 1>(a, jb, kb, out); return;
+    case 2: tile<J, 2>(a, jb, kb, out); return;
+    default: tile<J, 3>(a, jb, kb, out); return;
+  }
+}
+
 }  // namespace
 
-void add_crossprod_lower(const Eigen::MatrixXd& a, Eigen::MatrixXd& out) {
-  const Eigen::Index m = a.rows(), p = a.cols();
-  const Eigen::Index m4 = m & ~Eigen::Index{3};
+void add_weighted_crossprod_lower(const double* x, Eigen::Index ld, Eigen::Index rows, Eigen::Index p, const double* w,
+                                  Eigen::MatrixXd& out) {
+  const Block a{x, ld, rows, w};
+  // Column groups of 3; the last may hold 1 or 2, so no tile computes
+  // padding. Off-diagonal tiles are J x 3, diagonal ones J x J.
   for (Eigen::Index jb = 0; jb < p; jb += 3) {
+    const int j = static_cast<int>(std::min<Eigen::Index>(3, p - jb));
     for (Eigen::Index kb = 0; kb <= jb; kb += 3) {
-      // Columns past the end repeat the last one; their sums are discarded.
-      const double* cj[3];
-      const double* ck[3];
-      for (int t = 0; t < 3; ++t) {
-        cj[t] = a.col(std::min<Eigen::Index>(jb + t, p - 1)).data();
-        ck[t] = a.col(std::min<Eigen::Index>(kb + t, p - 1)).data();
-      }
-      __m256d acc00 = _mm256_setzero_pd(), acc01 = _mm256_setzero_pd(), acc02 = _mm256_setzero_pd();
-      __m256d acc10 = _mm256_setzero_pd(), acc11 = _mm256_setzero_pd(), acc12 = _mm256_setzero_pd();
-      __m256d acc20 = _mm256_setzero_pd(), acc21 = _mm256_setzero_pd(), acc22 = _mm256_setzero_pd();
-      for (Eigen::Index i = 0; i < m4; i += 4) {
-        const __m256d j0 = _mm256_loadu_pd(cj[0] + i), j1 = _mm256_loadu_pd(cj[1] + i), j2 = _mm256_loadu_pd(cj[2] + i);
-        const __m256d k0 = _mm256_loadu_pd(ck[0] + i), k1 = _mm256_loadu_pd(ck[1] + i), k2 = _mm256_loadu_pd(ck[2] + i);
-        acc00 = _mm256_fmadd_pd(j0, k0, acc00);
-        acc01 = _mm256_fmadd_pd(j0, k1, acc01);
-        acc02 = _mm256_fmadd_pd(j0, k2, acc02);
-        acc10 = _mm256_fmadd_pd(j1, k0, acc10);
-        acc11 = _mm256_fmadd_pd(j1, k1, acc11);
-        acc12 = _mm256_fmadd_pd(j1, k2, acc12);
-        acc20 = _mm256_fmadd_pd(j2, k0, acc20);
-        acc21 = _mm256_fmadd_pd(j2, k1, acc21);
-        acc22 = _mm256_fmadd_pd(j2, k2, acc22);
-      }
-      double s[3][3] = {{horizontal_sum(acc00), horizontal_sum(acc01), horizontal_sum(acc02)},
-                        {horizontal_sum(acc10), horizontal_sum(acc11), horizontal_sum(acc12)},
-                        {horizontal_sum(acc20), horizontal_sum(acc21), horizontal_sum(acc22)}};
-      for (Eigen::Index i = m4; i < m; ++i) {
-        for (int x = 0; x < 3; ++x) {
-          for (int y = 0; y < 3; ++y) s[x][y] += cj[x][i] * ck[y][i];
-        }
-      }
-      for (int x = 0; x < 3; ++x) {
-        for (int y = 0; y < 3; ++y) {
-          const Eigen::Index j = jb + x, k = kb + y;
-          if (j < p && k < p && j >= k) out(j, k) += s[x][y];
-        }
+      const int k = kb == jb ? j : 3;
+      switch (j) {
+        case 1: tile_row<1>(a, jb, kb, k, out); break;
+        case 2: tile_row<2>(a, jb, kb, k, out); break;
+        default: tile_row<3>(a, jb, kb, k, out); break;
       }
     }
   }
@@ -67,8 +86,12 @@ void add_crossprod_lower(const Eigen::MatrixXd& a, Eigen::MatrixXd& out) {
 
 #else
 
-void add_crossprod_lower(const Eigen::MatrixXd& a, Eigen::MatrixXd& out) {
-  out.selfadjointView<Eigen::Lower>().rankUpdate(a.transpose());
+void add_weighted_crossprod_lower(const double* x, Eigen::Index ld, Eigen::Index rows, Eigen::Index p, const double* w,
+                                  Eigen::MatrixXd& out) {
+  const Eigen::Map<const Eigen::MatrixXd, 0, Eigen::OuterStride<>> block(x, rows, p, Eigen::OuterStride<>(ld));
+  const Eigen::Map<const Eigen::VectorXd> weights(w, rows);
+  const Eigen::MatrixXd scaled = block.array().colwise() * weights.array().sqrt();
+  out.selfadjointView<Eigen::Lower>().rankUpdate(scaled.transpose());
 }
 
 #endif

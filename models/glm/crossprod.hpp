@@ -1,12 +1,13 @@
-// The weighted cross-product at the heart of IRLS: out += lower(A'A) for a
-// column-major block A (rows x p), where A = sqrt(W) X for a sub-block of rows.
+// The weighted cross-product at the heart of IRLS: out += lower(X' W X) for
+// a block of rows of a column-major X (rows x p, leading dimension ld) and
+// diagonal weights w, read in place (no weighted copy of X).
 //
 // Written by hand because Eigen's rank update, tuned for large square
 // products, reaches about a fifth of this processor's FMA throughput on a
 // tall, 30-column block (bench/RESULTS.md). This kernel walks the lower
-// triangle in 3 x 3 tiles of column pairs, nine AVX2 accumulators each, so
-// every pair of loads feeds one and a half fused multiply-adds. Without AVX2
-// it falls back to Eigen. The summation order is fixed, so results do not
+// triangle in tiles of up to 3 x 3 column pairs (no padding columns), nine
+// AVX2 accumulators each, weighting one side as it loads it. Without AVX2 it
+// falls back to Eigen. The summation order is fixed, so results do not
 // depend on threads.
 #pragma once
 
@@ -14,6 +15,7 @@
 
 namespace impactsim::glm_detail {
 
-void add_crossprod_lower(const Eigen::MatrixXd& a, Eigen::MatrixXd& out);
+void add_weighted_crossprod_lower(const double* x, Eigen::Index ld, Eigen::Index rows, Eigen::Index p, const double* w,
+                                  Eigen::MatrixXd& out);
 
 }  // namespace impactsim::glm_detail

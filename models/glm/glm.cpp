@@ -67,7 +67,6 @@ Pass irls_pass(const GlmData& d, const Family& f, const Point& at, size_t block_
         Pass out;
         out.xtwx = Eigen::MatrixXd::Zero(p, p);
         out.xtwz = Eigen::VectorXd::Zero(p);
-        Eigen::MatrixXd xw;
         for (size_t begin = block_begin; begin < block_end; begin += kSubBlock) {
           const size_t end = std::min(block_end, begin + kSubBlock);
           const auto m = static_cast<Eigen::Index>(end - begin);
@@ -87,12 +86,11 @@ Pass irls_pass(const GlmData& d, const Family& f, const Point& at, size_t block_
           const Eigen::ArrayXd var = variance_block(f, mu);
           const auto good = (wt > 0 && me != 0);
           if ((good && !(var > 0 && var.isFinite())).any()) out.bad_variance = true;
-          const Eigen::ArrayXd sw_all = (wt * me * me / var).sqrt();
-          const Eigen::VectorXd sw = good.select(sw_all, 0.0).matrix();
-          const Eigen::VectorXd swz = good.select(sw_all * ((eta - off) + (y - mu) / me), 0.0).matrix();
-          xw.noalias() = (d.x->middleRows(b, m).array().colwise() * sw.array()).matrix();
-          add_crossprod_lower(xw, out.xtwx);
-          out.xtwz.noalias() += xw.transpose() * swz;
+          const Eigen::ArrayXd w_all = wt * me * me / var;
+          const Eigen::VectorXd w = good.select(w_all, 0.0).matrix();
+          const Eigen::VectorXd wz = good.select(w_all * ((eta - off) + (y - mu) / me), 0.0).matrix();
+          add_weighted_crossprod_lower(d.x->data() + b, d.x->rows(), m, p, w.data(), out.xtwx);
+          out.xtwz.noalias() += d.x->middleRows(b, m).transpose() * wz;
         }
         return out;
       },
