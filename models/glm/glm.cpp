@@ -385,31 +385,27 @@ GlmFit glm_detail::finish(const GlmData& d, const Family& f, const IrlsResult& r
 // The rest of the fit's numbers from the totals.
 GlmFit glm_detail::complete(GlmFit fit, const GlmData& d, const Family& f, const IrlsResult& r, const GlmOptions& opt, double sum_w,
                 double sum_wy, size_t n_ok, double pearson, double aic_terms, double sum_log_w) {
-  struct {
-    double sum_w, sum_wy, pearson, aic, sum_log_w;
-    size_t n_ok;
-  } t{sum_w, sum_wy, pearson, aic_terms, sum_log_w, n_ok};
-  fit.n_obs = t.n_ok;
-  fit.df_residual = static_cast<double>(t.n_ok) - static_cast<double>(fit.rank);
-  fit.df_null = static_cast<double>(t.n_ok) - (d.has_intercept ? 1.0 : 0.0);
+  fit.n_obs = n_ok;
+  fit.df_residual = static_cast<double>(n_ok) - static_cast<double>(fit.rank);
+  fit.df_null = static_cast<double>(n_ok) - (d.has_intercept ? 1.0 : 0.0);
   if (fit.dispersion_estimated) {
-    fit.dispersion = fit.df_residual > 0 ? t.pearson / fit.df_residual : NAN;
+    fit.dispersion = fit.df_residual > 0 ? pearson / fit.df_residual : NAN;
   }
-  double aic = t.aic;
+  double aic = aic_terms;
   if (f.kind() == FamilyKind::Gaussian) {
-    const double nobs = static_cast<double>(t.n_ok);
-    aic = nobs * (std::log(fit.deviance / nobs * 2 * M_PI) + 1) + 2 - t.sum_log_w;
+    const double nobs = static_cast<double>(n_ok);
+    aic = nobs * (std::log(fit.deviance / nobs * 2 * M_PI) + 1) + 2 - sum_log_w;
   } else if (f.kind() == FamilyKind::Gamma) {
     aic += 2;
   }
-  fit.aic = aic + 2 * static_cast<double>(fit.rank);
+  fiaic_terms = aic + 2 * static_cast<double>(fit.rank);
   const double extra = (f.kind() == FamilyKind::Gaussian || f.kind() == FamilyKind::Gamma) ? 1.0 : 0.0;
-  fit.log_likelihood = static_cast<double>(fit.rank) + extra - fit.aic / 2;
+  fit.log_likelihood = static_cast<double>(fit.rank) + extra - fiaic_terms / 2;
 
   // Null deviance: the weighted mean with an intercept, linkinv(offset)
   // without one; with both an intercept and an offset R refits the
   // intercept-only model (see fit_glm).
-  const double wtdmu = t.sum_w > 0 ? t.sum_wy / t.sum_w : 0;
+  const double wtdmu = sum_w > 0 ? sum_wy / sum_w : 0;
   fit.null_deviance = deterministic_reduce(
       d.rows(), opt.block_rows, 0.0,
       [&](size_t begin, size_t end) {
