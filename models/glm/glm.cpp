@@ -398,9 +398,9 @@ GlmFit glm_detail::complete(GlmFit fit, const GlmData& d, const Family& f, const
   } else if (f.kind() == FamilyKind::Gamma) {
     aic += 2;
   }
-  fiaic_terms = aic + 2 * static_cast<double>(fit.rank);
+  fit.aic = aic + 2 * static_cast<double>(fit.rank);
   const double extra = (f.kind() == FamilyKind::Gaussian || f.kind() == FamilyKind::Gamma) ? 1.0 : 0.0;
-  fit.log_likelihood = static_cast<double>(fit.rank) + extra - fiaic_terms / 2;
+  fit.log_likelihood = static_cast<double>(fit.rank) + extra - fit.aic / 2;
 
   // Null deviance: the weighted mean with an intercept, linkinv(offset)
   // without one; with both an intercept and an offset R refits the
