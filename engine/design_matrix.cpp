@@ -287,6 +287,14 @@ DesignMatrix build_design_matrix(const Table& table, const Formula& formula, con
   for (size_t v = 0; v < nvar; ++v) {
     if (!used[v]) continue;
     if (formula.has_response && v == 0) {
+      // A categorical response is a factor, as in R's binomial glm: its
+      // first level is failure (0), every other level success (1).
+      const FormulaExpr& e = *formula.variables[v].expr;
+      if (e.kind == FormulaExpr::Kind::Name && table.has_column(e.text) &&
+          table.column(e.text).type() == ColumnType::Categorical) {
+        vars[v] = eval.variable(e);
+        continue;
+      }
       vars[v].num = eval.numeric(*formula.variables[v].expr);
       if (vars[v].num.scalar) throw InputError("formula \"" + formula.text + "\": the response is a constant");
     } else {
@@ -394,6 +402,8 @@ DesignMatrix build_design_matrix(const Table& table, const Formula& formula, con
                        suggest_names(label, factors));
     }
   }
+
+  if (dm.has_response && vars[0].is_factor) dm.response_levels = vars[0].fac.levels;
 
   // Coding of each factor in each term (R's TermCode): contrasts when the
   // term without that factor is empty or contained in a preceding term,
@@ -511,7 +521,10 @@ DesignMatrix build_design_matrix(const Table& table, const Formula& formula, con
         }
       }
     }
-    if (dm.has_response) {
+    if (dm.has_response && vars[0].is_factor) {
+      const int32_t* codes = vars[0].fac.codes.data();
+      for (size_t r = begin; r < end; ++r) dm.y[static_cast<Eigen::Index>(r)] = codes[rows[r]] == 0 ? 0.0 : 1.0;
+    } else if (dm.has_response) {
       const double* y = vars[0].num.data;
       for (size_t r = begin; r < end; ++r) dm.y[static_cast<Eigen::Index>(r)] = y[rows[r]];
     }

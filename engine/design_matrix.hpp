@@ -12,7 +12,9 @@
 //   absent), and columns are named exactly as model.matrix names them
 //   ("raceblack", "age:educ", "x:fb", "marriedTRUE").
 // - The response (if any) is numeric: float64 and int64 as they are, bool as
-//   0/1.
+//   0/1. A categorical column as the response is a factor, coded as R's
+//   binomial family codes it: first level 0, all others 1 (response_levels
+//   keeps the levels; only binomial models accept it).
 #pragma once
 
 #include <Eigen/Core>
@@ -48,6 +50,7 @@ struct DesignMatrix {
   bool has_response = false;
   std::string response_name;
   Eigen::VectorXd y;
+  std::vector<std::string> response_levels;  // a factor response's levels (first = 0)
 
   std::vector<size_t> rows;    // table row of each matrix row
   size_t rows_dropped = 0;     // rows with a missing value

@@ -38,6 +38,11 @@ nlohmann::json num(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlo
 std::string format_glm_summary(const GlmFit& fit, const GlmSummary& s, const GlmReportContext& ctx) {
   std::string out;
   out += fmt::format("Formula: {}\nFamily: {}, link: {}\n", ctx.formula, fit.family.name(), to_string(fit.family.link()));
+  if (!ctx.response_levels.empty()) {
+    std::string others;
+    for (size_t i = 1; i < ctx.response_levels.size(); ++i) others += (i > 1 ? ", \"" : "\"") + ctx.response_levels[i] + "\"";
+    out += fmt::format("Response levels: \"{}\" = 0, {} = 1\n", ctx.response_levels[0], others);
+  }
   if (fit.firth) out += "Firth's bias-reduced (penalised) likelihood\n";
   const char* stat = s.t_statistics ? "t value" : "z value";
   const char* pcol = s.t_statistics ? "Pr(>|t|)" : "Pr(>|z|)";
@@ -84,6 +89,7 @@ nlohmann::json glm_to_json(const GlmFit& fit, const GlmSummary& s, const GlmRepo
   j["family"] = to_string(fit.family.kind());
   j["link"] = to_string(fit.family.link());
   j["firth"] = fit.firth;
+  if (!ctx.response_levels.empty()) j["response_levels"] = ctx.response_levels;
   j["vcov"] = to_string(s.vcov);
   if (s.vcov == VcovType::Cluster) j["clusters"] = s.clusters;
   j["statistic"] = s.t_statistics ? "t" : "z";

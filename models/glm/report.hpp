@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "models/glm/inference.hpp"
 
@@ -12,6 +13,7 @@ namespace impactsim {
 struct GlmReportContext {
   std::string formula;
   size_t rows_dropped = 0;  // rows removed for missing values
+  std::vector<std::string> response_levels;  // a categorical response: first level = 0
 };
 
 std::string format_glm_summary(const GlmFit& fit, const GlmSummary& summary, const GlmReportContext& context);

@@ -91,6 +91,11 @@ void run_glm(const GlmArgs& a) {
   if (!formula.has_response) throw InputError("formula \"" + a.formula + "\" has no response; write it as \"y ~ x1 + x2\"");
   const Table table = read_table(a.data, a.input.options());
   const DesignMatrix dm = build_design_matrix(table, formula, dopt);
+  if (!dm.response_levels.empty() && options.family.kind() != FamilyKind::Binomial) {
+    throw InputError("the response \"" + dm.response_name + "\" is categorical; only the binomial family accepts a "
+                     "categorical response (first level = 0, others = 1); recode it as a number for the " +
+                     std::string(to_string(options.family.kind())) + " family");
+  }
 
   Eigen::VectorXd weights, offset;
   if (!a.weights.empty()) weights = numeric_column(table, a.weights, dm.rows, "weights");
@@ -106,7 +111,7 @@ void run_glm(const GlmArgs& a) {
   std::optional<Eigen::MatrixXd> profile;
   if (a.profile_ci) profile = profile_intervals(fit, data, options, a.level);
   const GlmSummary summary = summarize_glm(fit, vcov, a.level, profile);
-  const GlmReportContext context{a.formula, dm.rows_dropped};
+  GlmReportContext context{a.formula, dm.rows_dropped, dm.response_levels};
 
   if (!a.json.empty()) write_file_atomically(a.json, glm_to_json(fit, summary, context).dump(2) + "\n");
   std::cout << format_glm_summary(fit, summary, context);

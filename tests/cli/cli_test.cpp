@@ -114,6 +114,17 @@ TEST(Cli, GlmPrintsASummaryAndWritesJson) {
   EXPECT_NE(r.output.find("profile-likelihood intervals"), std::string::npos) << r.output;
 }
 
+TEST(Cli, GlmCategoricalResponse) {
+  testing::TempDir dir;
+  testing::write_file(dir.file("f.csv"), "out,x\nno,1\nyes,2\nno,3\nyes,5\nno,2\nyes,4\nno,1\n");
+  const Result r = run("glm --data " + dir.file("f.csv") + " --formula 'out ~ x' --family binomial");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("Response levels: \"no\" = 0, \"yes\" = 1"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("1.43036"), std::string::npos) << r.output;  // R: glm(out ~ x, binomial) gives x = 1.4303643
+  expect_input_error(run("glm --data " + dir.file("f.csv") + " --formula 'out ~ x' --family poisson"),
+                     "only the binomial family accepts a categorical response");
+}
+
 TEST(Cli, GlmBadInput) {
   testing::TempDir dir;
   testing::write_file(dir.file("neg.csv"), "y,x\n1,1\n-2,2\n3,3\n");

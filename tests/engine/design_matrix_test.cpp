@@ -70,11 +70,25 @@ TEST(DesignMatrix, ErrorsNameTermAndRow) {
   EXPECT_NE(e.find("unknown function foo()"), std::string::npos) << e;
   e = error_of("y ~ I(g * 2)");
   EXPECT_NE(e.find("column \"g\" is categorical and cannot enter arithmetic"), std::string::npos) << e;
-  e = error_of("g ~ x");
+  e = error_of("I(g) ~ x");
   EXPECT_NE(e.find("categorical"), std::string::npos) << e;
   DesignOptions tiny_blocks;
   tiny_blocks.block_rows = 2;
   EXPECT_EQ(error_of("y ~ x + g", tiny_blocks), "no error");
+}
+
+// As R's binomial family: a factor response is 0 for its first level, 1 for
+// the others.
+TEST(DesignMatrix, CategoricalResponseIsCodedAsR) {
+  const DesignMatrix dm = build_design_matrix(data(), "g ~ x");
+  EXPECT_EQ(dm.response_levels, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(dm.y[0], 0.0);  // a
+  EXPECT_EQ(dm.y[1], 1.0);  // b
+  EXPECT_EQ(dm.y[2], 1.0);  // c
+  DesignOptions o;
+  o.reference_levels["g"] = "b";
+  EXPECT_EQ(build_design_matrix(data(), "g ~ x", o).y[1], 0.0);
+  EXPECT_TRUE(build_design_matrix(data(), "y ~ x").response_levels.empty());
 }
 
 TEST(DesignMatrix, SingleLevelFactorIsAnError) {
