@@ -190,6 +190,9 @@ Eigen::MatrixXd profile_intervals(const GlmFit& fit, const GlmData& d, const Glm
   if (fit.family.kind() == FamilyKind::NegativeBinomial) o.family = fit.family;  // theta held at its estimate
   Eigen::MatrixXd out(r, 2);
   const Eigen::VectorXd beta = zeroed(fit.coefficients);
+  // Every refit starts from the full fit's linear predictor.
+  Eigen::VectorXd eta_start = (*d.x) * beta;
+  if (d.offset.size()) eta_start += d.offset;
   for (Eigen::Index k = 0; k < r; ++k) {
     const auto j = static_cast<Eigen::Index>(est[static_cast<size_t>(k)]);
     // The model without column j, its contribution moved into the offset.
@@ -200,8 +203,6 @@ Eigen::MatrixXd profile_intervals(const GlmFit& fit, const GlmData& d, const Glm
     Eigen::MatrixXd xr(d.x->rows(), static_cast<Eigen::Index>(keep.size()));
     for (size_t m = 0; m < keep.size(); ++m) xr.col(static_cast<Eigen::Index>(m)) = d.x->col(keep[m]);
     const Eigen::VectorXd xj = d.x->col(j);
-    Eigen::VectorXd eta_start = (*d.x) * beta;
-    if (d.offset.size()) eta_start += d.offset;
     auto signed_root = [&](double b) {
       GlmData dr;
       dr.x = &xr;
