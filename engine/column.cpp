@@ -50,16 +50,6 @@ Column Column::categorical(std::string name, std::vector<int32_t> codes, std::ve
   return Column(std::move(name), std::move(codes), std::move(levels));
 }
 
-Column Column::missing(std::string name, ColumnType type, size_t n) {
-  switch (type) {
-    case ColumnType::Float64: return float64(std::move(name), std::vector<double>(n, kMissingFloat64));
-    case ColumnType::Int64: return int64(std::move(name), std::vector<int64_t>(n, kMissingInt64));
-    case ColumnType::Bool: return boolean(std::move(name), std::vector<uint8_t>(n, kMissingBool));
-    case ColumnType::Categorical: return categorical(std::move(name), std::vector<int32_t>(n, kMissingCode), {});
-  }
-  return {};
-}
-
 ColumnType Column::type() const { return static_cast<ColumnType>(data_.index()); }
 
 size_t Column::size() const {

@@ -39,8 +39,6 @@ class Column {
   static Column int64(std::string name, std::vector<int64_t> values);
   static Column boolean(std::string name, std::vector<uint8_t> values);
   static Column categorical(std::string name, std::vector<int32_t> codes, std::vector<std::string> levels);
-  // A column of `n` missing values of the given type.
-  static Column missing(std::string name, ColumnType type, size_t n);
 
   const std::string& name() const { return name_; }
   void rename(std::string name) { name_ = std::move(name); }

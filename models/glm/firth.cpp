@@ -118,8 +118,8 @@ GlmFit fit_firth(const GlmData& d, const GlmOptions& opt) {
   r.last = pass;
   GlmFit fit = finish(d, f, r, opt);
   fit.firth = true;
-  // Separation no longer sends probabilities to 0 or 1; drop R's glm warning
-  // if the penalised fit is interior, keep others.
+  // finish() words non-convergence as R's IRLS does; say it of the penalised
+  // fit instead.
   std::erase_if(fit.warnings, [](const std::string& w) { return w.find("algorithm did not converge") != std::string::npos; });
   if (!r.converged) fit.warnings.push_back("Firth: the penalised fit did not converge");
   return fit;
