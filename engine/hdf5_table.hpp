@@ -3,8 +3,8 @@
 // Layout: one group per table (/patients, /yearly), one 1-D chunked dataset
 // per column. On disk a column keeps its type and its missing code:
 //   float64 -> IEEE f64 LE, missing NaN        bool        -> u8, missing 255
-//   int64   -> i64 LE, missing INT64_MIN       categorical -> i32 codes, missing -1,
-//                                                             levels in attribute "levels"
+//   int64   -> narrowest of i8/16/32/64 LE,   categorical -> i32 codes, missing -1,
+//              missing its minimum                        levels in attribute "levels"
 // Each dataset has attributes "type" and "missing"; each group has
 // "schema_version", "creator", "num_rows", "columns" (the column order) and
 // one string attribute per table metadata entry (e.g. "seed").
@@ -39,9 +39,43 @@ struct Hdf5WriteOptions {
 };
 
 // Writes the tables, each as a group named after the table, into a new file
-// (an existing file is replaced only once the new one is complete).
+// (an existing file is replaced only once the new one is complete). Int64
+// columns are stored in the narrowest of 8, 16, 32 or 64 bits that holds
+// their values (the missing code becomes that width's minimum); they read
+// back as int64.
 void write_hdf5(const std::string& path, const std::vector<const Table*>& tables, const Hdf5WriteOptions& options = {});
 void write_hdf5(const std::string& path, const Table& table, const Hdf5WriteOptions& options = {});
+
+// Writes tables into a new file block by block, so that a table larger than
+// memory (a generated cohort) streams to disk as it is produced. Rows are
+// buffered until a chunk is full; full chunks are compressed in parallel.
+// The file appears at `path` only on commit(); a writer destroyed without
+// commit() leaves nothing behind.
+class Hdf5Writer {
+ public:
+  explicit Hdf5Writer(const std::string& path, const Hdf5WriteOptions& options = {});
+  ~Hdf5Writer();
+  Hdf5Writer(const Hdf5Writer&) = delete;
+  Hdf5Writer& operator=(const Hdf5Writer&) = delete;
+
+  // Starts a table with the name, columns (names, types, levels) and metadata
+  // of `schema`; its rows are not written. `int_bits` gives, by column name,
+  // the bits an Int64 column is stored in on disk (8, 16, 32; 64 when not
+  // listed); a value that does not fit is an error on append. Returns the
+  // table's handle.
+  size_t add_table(const Table& schema, const std::map<std::string, int>& int_bits = {});
+  // Appends rows: same columns, in the same order, with the same levels.
+  void append(size_t table, const Table& rows);
+  // Metadata entries added after add_table (written on commit).
+  void set_metadata(size_t table, const std::string& key, const std::string& value);
+  size_t num_rows(size_t table) const;
+  // Writes the last partial chunks, the row counts and renames the file into place.
+  void commit();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // Names of the tables (groups) in a file.
 std::vector<std::string> hdf5_table_names(const std::string& path);

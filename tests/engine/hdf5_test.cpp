@@ -210,3 +210,77 @@ TEST(Hdf5, FailedWriteLeavesNoFile) {
 
 }  // namespace
 }  // namespace impactsim
+
+namespace impactsim {
+namespace {
+
+TEST(Hdf5, IntegersAreStoredInTheNarrowestWidthAndReadBackAsInt64) {
+  testing::TempDir dir;
+  Table t("counts");
+  t.add_column(Column::int64("tiny", {0, 127, -127, kMissingInt64, 5}));
+  t.add_column(Column::int64("small", {0, 128, -32767, kMissingInt64, 32767}));
+  t.add_column(Column::int64("mid", {0, 40000, -2147483647, kMissingInt64, 1}));
+  t.add_column(Column::int64("wide", {0, int64_t{1} << 40, -128, kMissingInt64, 1}));
+  const std::string path = dir.file("n.h5");
+  write_hdf5(path, t);
+  EXPECT_EQ(read_hdf5(path), t);
+  hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const std::pair<const char*, size_t> expected[] = {
+      {"/counts/tiny", 1}, {"/counts/small", 2}, {"/counts/mid", 4}, {"/counts/wide", 8}};
+  for (const auto& [name, bytes] : expected) {
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    hid_t type = H5Dget_type(d);
+    EXPECT_EQ(H5Tget_size(type), bytes) << name;
+    H5Tclose(type);
+    H5Dclose(d);
+  }
+  H5Fclose(f);
+}
+
+TEST(Hdf5, StreamingWriterEqualsOneShotWriteWhateverTheBlocks) {
+  testing::TempDir dir;
+  const Table whole = make_table(25'000);
+  Hdf5WriteOptions o;
+  o.chunk_rows = 4096;
+  const std::string one = dir.file("one.h5"), streamed = dir.file("streamed.h5");
+  write_hdf5(one, whole, o);
+  {
+    Hdf5Writer w(streamed, o);
+    const size_t h = w.add_table(whole.gather(std::vector<size_t>{}), {{"stays", 16}});
+    size_t row = 0;
+    for (size_t block : {0u, 1u, 4095u, 4097u, 10'000u}) {
+      std::vector<size_t> rows(block);
+      for (size_t i = 0; i < block; ++i) rows[i] = row + i;
+      w.append(h, whole.gather(rows));
+      row += block;
+    }
+    std::vector<size_t> rest(whole.num_rows() - row);
+    for (size_t i = 0; i < rest.size(); ++i) rest[i] = row + i;
+    w.append(h, whole.gather(rest));
+    w.set_metadata(h, "programme", "diabetes");
+    EXPECT_EQ(w.num_rows(h), whole.num_rows());
+    w.commit();
+  }
+  Table back = read_hdf5(streamed);
+  EXPECT_EQ(back.metadata().at("programme"), "diabetes");
+  back.metadata().erase("programme");
+  EXPECT_EQ(back, read_hdf5(one));
+  EXPECT_EQ(Hdf5TableReader(streamed).read_rows(4000, 200), Hdf5TableReader(one).read_rows(4000, 200));
+}
+
+TEST(Hdf5, StreamingWriterLeavesNothingWithoutCommitOrOnOverflow) {
+  testing::TempDir dir;
+  const std::string path = dir.file("never.h5");
+  {
+    Hdf5Writer w(path);
+    Table t("t");
+    t.add_column(Column::int64("k", {1, 2, 300}));
+    const size_t h = w.add_table(t, {{"k", 8}});
+    EXPECT_THROW(w.append(h, t), InputError);  // 300 does not fit in 8 bits
+  }
+  EXPECT_FALSE(std::filesystem::exists(path));
+  EXPECT_EQ(dir.entries(), 0u);
+}
+
+}  // namespace
+}  // namespace impactsim
