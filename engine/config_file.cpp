@@ -189,6 +189,12 @@ std::optional<ConfigTable> ConfigTable::find_table(std::string_view key) const {
   return get_table(key);
 }
 
+std::string ConfigTable::to_json() const {
+  std::ostringstream out;
+  out << toml::json_formatter{*table_};
+  return out.str();
+}
+
 void ConfigTable::reject_unknown_keys() const {
   const auto asked = doc_->asked.find(path_);
   const std::vector<std::string> known =

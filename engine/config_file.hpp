@@ -66,6 +66,10 @@ class ConfigTable {
   // Dotted path of this table ("" for the root).
   const std::string& path() const { return path_; }
 
+  // This table as JSON text (toml++'s JSON formatter), e.g. to record the
+  // parameters a run used.
+  std::string to_json() const;
+
   // Throws an InputError naming the first key of this table and of the
   // tables read from it that was never read: an unknown key.
   void reject_unknown_keys() const;

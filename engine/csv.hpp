@@ -48,6 +48,7 @@ struct CsvWriteOptions {
   char delimiter = ',';
   char decimal = '.';       // ',' writes 12,5 (then delimiter must not be ',')
   std::string na = "NA";    // text for missing values
+  bool header = true;       // false appends rows to a stream already holding the header
 };
 
 // Writes the table with a header row. Numbers are written in the shortest form

@@ -36,11 +36,13 @@ void write_csv(const Table& table, std::ostream& out, const CsvWriteOptions& opt
                      "'; use ';' as delimiter with decimal ','");
   }
   const auto cols = table.columns();
-  for (size_t j = 0; j < cols.size(); ++j) {
-    if (j > 0) out << options.delimiter;
-    write_field(out, cols[j].name(), options.delimiter);
+  if (options.header) {
+    for (size_t j = 0; j < cols.size(); ++j) {
+      if (j > 0) out << options.delimiter;
+      write_field(out, cols[j].name(), options.delimiter);
+    }
+    out << '\n';
   }
-  out << '\n';
   std::string value;
   for (size_t i = 0; i < table.num_rows(); ++i) {
     for (size_t j = 0; j < cols.size(); ++j) {

@@ -301,6 +301,7 @@ void Hdf5Writer::Impl::create_column(TableSink& t, const Column& col, int bits) 
   const hsize_t chunk = std::max<size_t>(1, options.chunk_rows);
   Hid space(H5Screate_simple(1, &zero, &unlimited), H5Sclose);
   Hid dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_obj_track_times(dcpl, false);  // no timestamps: same data, same bytes
   check(H5Pset_chunk(dcpl, 1, &chunk), path, "invalid chunk size");
   if (options.compression == Compression::Deflate) {
     if (options.shuffle) H5Pset_shuffle(dcpl);
@@ -368,7 +369,9 @@ Hdf5Writer::Hdf5Writer(const std::string& path, const Hdf5WriteOptions& options)
   // go to dense storage; every HDF5 >= 1.8 reader opens the file.
   Hid fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
   H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
-  m.file = check(H5Fcreate(m.out->temp_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose, path,
+  Hid fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
+  H5Pset_obj_track_times(fcpl, false);  // the root group's timestamps
+  m.file = check(H5Fcreate(m.out->temp_path().c_str(), H5F_ACC_TRUNC, fcpl, fapl), H5Fclose, path,
                  "cannot create the file (directory writable?)");
 }
 
@@ -386,6 +389,7 @@ size_t Hdf5Writer::add_table(const Table& schema, const std::map<std::string, in
   check_link_name(t.name, "table name", m.path);
   Hid gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose);
   H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+  H5Pset_obj_track_times(gcpl, false);
   t.group = check(H5Gcreate2(m.file, t.name.c_str(), H5P_DEFAULT, gcpl, H5P_DEFAULT), H5Gclose, m.path,
                   "cannot create group /" + t.name + " (two tables with the same name?)");
   t.metadata = schema.metadata();

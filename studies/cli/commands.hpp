@@ -11,5 +11,6 @@ void add_describe_command(CLI::App& app);
 void add_convert_command(CLI::App& app);
 void add_design_command(CLI::App& app);
 void add_glm_command(CLI::App& app);
+void add_generate_command(CLI::App& app);
 
 }  // namespace impactsim::cli

@@ -1,0 +1,84 @@
+#include "data/generator/cohort_schema.hpp"
+
+#include <stdexcept>
+
+namespace impactsim::generator {
+
+size_t TableSchema::index(const std::string& column) const {
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (columns[i].name == column) return i;
+  }
+  throw std::out_of_range("table " + name + " has no column " + column);
+}
+
+Table TableSchema::empty_table() const {
+  Table t(name);
+  for (const auto& c : columns) {
+    switch (c.type) {
+      case ColumnType::Float64: t.add_column(Column::float64(c.name, {})); break;
+      case ColumnType::Int64: t.add_column(Column::int64(c.name, {})); break;
+      case ColumnType::Bool: t.add_column(Column::boolean(c.name, {})); break;
+      case ColumnType::Categorical: t.add_column(Column::categorical(c.name, {}, c.levels)); break;
+    }
+  }
+  return t;
+}
+
+std::map<std::string, int> TableSchema::storage_bits() const {
+  std::map<std::string, int> bits;
+  for (const auto& c : columns) {
+    if (c.type == ColumnType::Int64) bits[c.name] = c.storage_bits;
+  }
+  return bits;
+}
+
+BlockBuilder::BlockBuilder(const TableSchema& schema)
+    : schema_(schema),
+      f64_(schema.columns.size()),
+      i64_(schema.columns.size()),
+      b8_(schema.columns.size()),
+      codes_(schema.columns.size()) {}
+
+void BlockBuilder::reserve(size_t rows) {
+  for (size_t j = 0; j < schema_.columns.size(); ++j) {
+    switch (schema_.columns[j].type) {
+      case ColumnType::Float64: f64_[j].reserve(rows); break;
+      case ColumnType::Int64: i64_[j].reserve(rows); break;
+      case ColumnType::Bool: b8_[j].reserve(rows); break;
+      case ColumnType::Categorical: codes_[j].reserve(rows); break;
+    }
+  }
+}
+
+void BlockBuilder::add_row() {
+  for (size_t j = 0; j < schema_.columns.size(); ++j) {
+    switch (schema_.columns[j].type) {
+      case ColumnType::Float64: f64_[j].push_back(kMissingFloat64); break;
+      case ColumnType::Int64: i64_[j].push_back(kMissingInt64); break;
+      case ColumnType::Bool: b8_[j].push_back(kMissingBool); break;
+      case ColumnType::Categorical: codes_[j].push_back(kMissingCode); break;
+    }
+  }
+  ++rows_;
+}
+
+Table BlockBuilder::finish() {
+  Table t(schema_.name);
+  for (size_t j = 0; j < schema_.columns.size(); ++j) {
+    const ColumnSpec& c = schema_.columns[j];
+    switch (c.type) {
+      case ColumnType::Float64: t.add_column(Column::float64(c.name, std::move(f64_[j]))); break;
+      case ColumnType::Int64: t.add_column(Column::int64(c.name, std::move(i64_[j]))); break;
+      case ColumnType::Bool: t.add_column(Column::boolean(c.name, std::move(b8_[j]))); break;
+      case ColumnType::Categorical: t.add_column(Column::categorical(c.name, std::move(codes_[j]), c.levels)); break;
+    }
+    f64_[j] = {};
+    i64_[j] = {};
+    b8_[j] = {};
+    codes_[j] = {};
+  }
+  rows_ = 0;
+  return t;
+}
+
+}  // namespace impactsim::generator

@@ -1,0 +1,53 @@
+// Draws the programme models share, each from one uniform so that the enrolled
+// and the counterfactual path of a patient, which use the same uniforms,
+// differ only where the effect of enrolment moves a threshold (monotone
+// coupling of potential outcomes).
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include "engine/random_stream.hpp"
+
+namespace impactsim::generator {
+
+// Random-stream processes: the counter's first word (see RandomStream).
+enum Process : uint64_t {
+  kBaselineDraws = 1,
+  kEnrolment,
+  kDeath,
+  kExam1,  // exams and other yes/no events: kExam1 + k
+  kCount1 = 40,  // counts: kCount1 + k
+  kSpending1 = 80,  // spending: kSpending1 + k
+};
+
+inline double logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+inline double logit(double p) { return std::log(p / (1.0 - p)); }
+
+// Poisson by inversion of the CDF (sequential search), monotone in u. Means
+// above ~700 would underflow exp(-mean); the models stay far below.
+inline int64_t poisson_inverse(double mean, double u) {
+  if (!(mean > 0)) return 0;
+  double p = std::exp(-mean), cdf = p;
+  int64_t k = 0;
+  while (u > cdf && k < 10'000) {
+    ++k;
+    p *= mean / static_cast<double>(k);
+    cdf += p;
+    if (p < 1e-300 && static_cast<double>(k) > mean) break;
+  }
+  return k;
+}
+
+
+// A stream for one process of one patient in one year (year may be negative:
+// baseline years; it is offset so the counter word stays non-negative).
+inline RandomStream stream(uint64_t seed, int64_t id, uint64_t process, int year) {
+  return RandomStream(seed, static_cast<uint64_t>(id), process, static_cast<uint64_t>(year + 16));
+}
+
+// Rounds euros to whole euros (claims amounts are reported rounded).
+inline int64_t euros(double x) { return static_cast<int64_t>(std::llround(std::max(0.0, x))); }
+
+}  // namespace impactsim::generator
