@@ -61,6 +61,44 @@ nlohmann::json truth_document(const GenerateOptions& options, const CohortModel&
   return j;
 }
 
+std::string data_dictionary_markdown() {
+  std::string md;
+  for (const std::string& programme : programme_names()) {
+    GenerateOptions o;
+    o.programme = programme;
+    o.engagement = true;
+    const auto model = make_cohort_model(o);
+    for (const TableSchema* t : {&model->patients(), &model->yearly()}) {
+      md += "### " + programme + ": `" + t->name + "`\n\n";
+      md += "| column | type | on disk | missing | meaning |\n|---|---|---|---|---|\n";
+      for (const ColumnSpec& c : t->columns) {
+        std::string type(to_string(c.type)), disk, missing;
+        switch (c.type) {
+          case ColumnType::Float64: disk = "f64"; missing = "NaN"; break;
+          case ColumnType::Int64:
+            disk = "i" + std::to_string(c.storage_bits);
+            missing = c.storage_bits == 64 ? "INT64_MIN" : "-2^" + std::to_string(c.storage_bits - 1);
+            break;
+          case ColumnType::Bool: disk = "u8"; missing = "255"; break;
+          case ColumnType::Categorical: {
+            disk = "i32 codes";
+            missing = "-1";
+            std::string levels;
+            const size_t shown = std::min<size_t>(c.levels.size(), 6);
+            for (size_t i = 0; i < shown; ++i) levels += (i ? ", " : "") + c.levels[i];
+            if (shown < c.levels.size()) levels += ", ... (" + std::to_string(c.levels.size()) + " levels)";
+            type += ": " + levels;
+            break;
+          }
+        }
+        md += "| `" + c.name + "` | " + type + " | " + disk + " | " + missing + " | " + c.meaning + " |\n";
+      }
+      md += "\n";
+    }
+  }
+  return md;
+}
+
 GenerateSummary generate_cohort(const GenerateOptions& options, const GenerateOutput& output) {
   if (options.patients < 1) throw InputError("--patients must be at least 1 (got " + std::to_string(options.patients) + ")");
   if (options.years < 1 || options.years > 30) {

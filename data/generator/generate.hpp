@@ -29,6 +29,10 @@ struct GenerateSummary {
 // Generates and writes the cohort; every file appears whole or not at all.
 GenerateSummary generate_cohort(const GenerateOptions& options, const GenerateOutput& output);
 
+// The data dictionary of every programme's tables as Markdown (the generated
+// part of data/SCHEMA.md; a test keeps the two equal).
+std::string data_dictionary_markdown();
+
 // The truth.json document for a model and its tally (exposed for tests).
 nlohmann::json truth_document(const GenerateOptions& options, const CohortModel& model, const TruthTally& tally,
                               int64_t patients);

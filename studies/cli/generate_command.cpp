@@ -18,6 +18,7 @@ void add_generate_command(CLI::App& app) {
     generator::GenerateOptions options;
     generator::GenerateOutput output;
     std::string compression = "deflate";
+    bool dictionary = false;
   };
   auto f = std::make_shared<Flags>();
   cmd->add_option("--programme", f->options.programme, "diabetes, asthma or heart-failure")->default_val("diabetes");
@@ -27,12 +28,18 @@ void add_generate_command(CLI::App& app) {
   cmd->add_flag("--engagement", f->options.engagement,
                 "add the unobserved engagement trait (drives enrolment and outcomes) for sensitivity analyses");
   cmd->add_option("--parameters", f->options.parameters, "parameter file (default: data/<programme>.toml)");
-  cmd->add_option("--out", f->output.hdf5, "cohort file (.h5) with tables patients and yearly")->required();
+  cmd->add_option("--out", f->output.hdf5, "cohort file (.h5) with tables patients and yearly");
+  cmd->add_flag("--dictionary", f->dictionary, "print the data dictionary of every programme (Markdown) and exit");
   cmd->add_option("--csv", f->output.csv_dir, "also write patients.csv and yearly.csv into this directory");
   cmd->add_option("--truth", f->output.truth, "truth file (default: truth.json next to --out)");
   cmd->add_option("--compression", f->compression, "HDF5 compression: deflate (level 1, parallel) or none")
       ->default_val("deflate");
   cmd->callback([f] {
+    if (f->dictionary) {
+      std::cout << generator::data_dictionary_markdown();
+      return;
+    }
+    if (f->output.hdf5.empty()) throw InputError("--out is required: the cohort file to write (e.g. --out cohort.h5)");
     if (f->compression == "none") {
       f->output.hdf5_options.compression = Compression::None;
     } else if (f->compression != "deflate") {

@@ -47,7 +47,7 @@ TEST(Cli, VersionAndHelp) {
   Result r = run("--version");
   EXPECT_EQ(r.code, 0);
   EXPECT_EQ(r.output.rfind("impactsim ", 0), 0u) << r.output;
-  for (const char* sub : {"", "describe", "convert", "design", "glm"}) {
+  for (const char* sub : {"", "describe", "convert", "design", "glm", "generate"}) {
     r = run(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub;
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << sub << r.output;
@@ -194,4 +194,25 @@ TEST(Cli, FailedConversionLeavesNoOutput) {
 }
 
 }  // namespace
+TEST(Cli, GenerateWritesTheCohortTruthAndCsv) {
+  testing::TempDir dir;
+  Result r = run("generate --programme diabetes --patients 300 --years 3 --seed 7 --out " + dir.file("c.h5") +
+                 " --csv " + dir.file("csv"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("300 patients"), std::string::npos) << r.output;
+  for (const char* f : {"c.h5", "truth.json", "csv/patients.csv", "csv/yearly.csv"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir.file(f))) << f;
+  }
+  r = run("describe " + dir.file("c.h5") + " --table yearly");
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("spend_total"), std::string::npos) << r.output;
+  // A member's potential outcomes in truth.json; then bad input.
+  EXPECT_NE(testing::read_file(dir.file("truth.json")).find("\"effects_on_members\""), std::string::npos);
+  testing::TempDir bad;
+  expect_input_error(run("generate --programme asthmaa --out " + bad.file("c.h5")), "did you mean \"asthma\"");
+  expect_input_error(run("generate --patients 0 --out " + bad.file("c.h5")), "--patients must be at least 1");
+  expect_input_error(run("generate --patients 10 --out " + bad.file("c.csv")), "must end in .h5");
+  EXPECT_EQ(bad.entries(), 0u);
+}
+
 }  // namespace impactsim
