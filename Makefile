@@ -33,14 +33,14 @@ test-asan: deps
 
 demo: build
 	@mkdir -p out
-	$(BUILD)/studies/impactsim describe data/samples/cohort_sample.csv
-	$(BUILD)/studies/impactsim convert data/samples/cohort_sample.csv out/cohort_sample.h5
-	$(BUILD)/studies/impactsim describe out/cohort_sample.h5
-	$(BUILD)/studies/impactsim design --data out/cohort_sample.h5 \
-	  --formula "enrolled ~ age + sex + deprivation_quintile + insulin + fundus_2y + hba1c_tests + log(spending)"
-	$(BUILD)/studies/impactsim glm --data out/cohort_sample.h5 --family binomial --json out/enrolment_model.json \
-	  --formula "enrolled ~ age + sex + deprivation_quintile + insulin + fundus_2y + hba1c_tests + log(spending)"
-	@echo "demo: the sample cohort is in out/cohort_sample.h5, the enrolment model in out/enrolment_model.json"
+	@test -f out/diabetes.h5 || $(BUILD)/studies/impactsim generate --programme diabetes --patients 1000000 \
+	  --years 8 --seed 1 --out out/diabetes.h5 --truth out/diabetes_truth.json
+	$(BUILD)/studies/impactsim describe out/diabetes.h5
+	$(BUILD)/studies/impactsim glm --data out/diabetes.h5 --table patients --family binomial \
+	  --json out/enrolment_model.json --formula "enrolled ~ sex + age + deprivation + low_income + treatment + \
+	  cardiovascular + renal_disease + heart_failure + retinopathy + fundus_2y + renal_check + dental + \
+	  hba1c_tests + gp_visits + hosp_stays + log1p(spend_ambulatory)"
+	@echo "demo: the cohort is in out/diabetes.h5 (true effects in out/diabetes_truth.json), the enrolment model in out/enrolment_model.json"
 
 bench: build
 	@$(BUILD)/bench/engine_bench --benchmark_counters_tabular=true

@@ -215,4 +215,16 @@ TEST(Cli, GenerateWritesTheCohortTruthAndCsv) {
   EXPECT_EQ(bad.entries(), 0u);
 }
 
+TEST(Cli, DiabetesSampleIsWhatTheGeneratorWrites) {
+  testing::TempDir dir;
+  const Result r = run("generate --programme diabetes --patients 10000 --years 8 --seed 1 --out " + dir.file("c.h5") +
+                       " --csv " + dir.file("csv"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  const std::string sample = std::string(IMPACTSIM_SAMPLES) + "/diabetes/";
+  for (const char* f : {"patients.csv", "yearly.csv"}) {
+    EXPECT_TRUE(testing::read_file(sample + f) == testing::read_file(dir.file(std::string("csv/") + f)))
+        << f << " differs: regenerate data/samples/diabetes (README, \"Synthetic cohorts\")";
+  }
+}
+
 }  // namespace impactsim
