@@ -37,6 +37,7 @@ struct Factor {
 
 struct Variable {
   bool is_factor = false;
+  bool logical = false;  // a bool column: R keeps treatment coding for logicals even without contrasts
   Numeric num;
   Factor fac;
   bool missing(size_t i) const { return is_factor ? fac.codes[i] < 0 : std::isnan(num.data[i]); }
@@ -54,6 +55,7 @@ class Evaluator {
       const Column& c = column(*inner);
       if (c.type() == ColumnType::Categorical || c.type() == ColumnType::Bool) {
         out.is_factor = true;
+        out.logical = c.type() == ColumnType::Bool;
         out.fac = as_factor(c);
         return out;
       }
@@ -427,6 +429,9 @@ DesignMatrix build_design_matrix(const Table& table, const Formula& formula, con
         contrasts = std::includes(pv.begin(), pv.end(), rest.begin(), rest.end());
       }
       full[j][k] = !contrasts;
+    }
+    if (options.all_factor_levels) {
+      for (size_t k = 0; k < tv.size(); ++k) full[j][k] = full[j][k] || (vars[tv[k]].is_factor && !vars[tv[k]].logical);
     }
     if (!first_factor_done) {
       for (size_t k = 0; k < tv.size(); ++k) {

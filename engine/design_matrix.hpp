@@ -31,6 +31,10 @@ struct DesignOptions {
   // Reference level by variable label ("region", "factor(dept)"); default the
   // first level (sorted order, as R's factor()).
   std::map<std::string, std::string> reference_levels;
+  // Code every factor by all its levels (model.matrix with contrasts =
+  // FALSE), as MatchIt and cobalt list covariates in balance tables. Bool
+  // columns keep their single TRUE column, as R codes logicals.
+  bool all_factor_levels = false;
   // Drop factor levels absent from the kept rows (R glm/lm default).
   bool drop_unused_levels = true;
   // Further columns (weights, offset, cluster) whose missing values also drop
