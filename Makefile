@@ -45,6 +45,7 @@ demo: build
 bench: build
 	@$(BUILD)/bench/engine_bench --benchmark_counters_tabular=true
 	@$(BUILD)/bench/glm_bench --benchmark_counters_tabular=true
+	@$(BUILD)/bench/matching_bench --benchmark_counters_tabular=true
 
 fixtures:
 	@scripts/install-deps.sh --r

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <queue>
 #include <tuple>
 
@@ -34,21 +35,34 @@ const char* to_string(MatchOrder order) {
 
 namespace {
 
-// One exact stratum (or the whole sample): its controls sorted by
-// (distance, tie key) and its treated units.
+// A unit as the matcher sorts it: by distance, then tie key.
+struct Unit {
+  double d;
+  int64_t key;
+  size_t row;
+  bool operator<(const Unit& o) const { return d < o.d || (d == o.d && key < o.key); }
+};
+
+// One exact stratum (or the whole sample). Sorting the units themselves,
+// not indices into them, keeps the sort and the searches in cache.
 struct Stratum {
-  std::vector<size_t> controls;  // rows, sorted
-  std::vector<size_t> treated;   // rows, in row order
+  std::vector<Unit> controls;  // sorted
+  std::vector<Unit> treated;   // sorted
 };
 
 class StratumMatcher {
  public:
-  StratumMatcher(const MatchInput& in, const NearestNeighborOptions& opt, double caliper, const Stratum& s,
-                 const std::vector<int64_t>& key, const std::vector<size_t>& treated_index, std::vector<int64_t>& matches)
-      : in_(in), opt_(opt), caliper_(caliper), s_(s), key_(key), treated_index_(treated_index), matches_(matches),
+  StratumMatcher(const NearestNeighborOptions& opt, double caliper, const Stratum& s,
+                 const std::vector<size_t>& treated_index, std::vector<int64_t>& matches)
+      : opt_(opt), caliper_(caliper), s_(s), treated_index_(treated_index), matches_(matches),
         available_(s.controls.size()) {
-    dist_.reserve(s.controls.size());
-    for (size_t c : s.controls) dist_.push_back(in.distance[c]);
+    // Insertion point of each treated unit among the controls, by one merge.
+    at_.resize(s.treated.size());
+    size_t c = 0;
+    for (size_t i = 0; i < s.treated.size(); ++i) {
+      while (c < s.controls.size() && s.controls[c] < s.treated[i]) ++c;
+      at_[i] = c;
+    }
   }
 
   void run() {
@@ -59,141 +73,126 @@ class StratumMatcher {
     }
     const std::vector<size_t> order = visiting_order();
     for (int r = 0; r < opt_.ratio; ++r) {
-      for (size_t t : order) {
+      for (size_t i : order) {
         if (!opt_.replace && available_.present() == 0) return;
-        const int64_t pos = candidate(t);
+        const int64_t pos = candidate(i);
         if (pos < 0) continue;
-        assign(t, r, static_cast<size_t>(pos));
+        assign(i, r, static_cast<size_t>(pos));
       }
     }
   }
 
  private:
-  int64_t& slot(size_t t, int r) { return matches_[treated_index_[t] * static_cast<size_t>(opt_.ratio) + static_cast<size_t>(r)]; }
+  int64_t& slot(size_t i, int r) {
+    return matches_[treated_index_[s_.treated[i].row] * static_cast<size_t>(opt_.ratio) + static_cast<size_t>(r)];
+  }
 
-  bool already_matched_to(size_t t, size_t pos) {
-    const int64_t row = static_cast<int64_t>(s_.controls[pos]);
+  bool already_matched_to(size_t i, size_t pos) {
+    const auto row = static_cast<int64_t>(s_.controls[pos].row);
     for (int r = 0; r < opt_.ratio; ++r) {
-      if (slot(t, r) == row) return true;
+      if (slot(i, r) == row) return true;
     }
     return false;
   }
 
-  // Position among the sorted controls of the first control that sorts after
-  // treated unit t (distance, then tie key): controls before it are "left".
-  size_t insertion_point(size_t t) const {
-    const double d = in_.distance[t];
-    const int64_t k = key_[t];
-    size_t lo = 0, hi = dist_.size();
-    while (lo < hi) {
-      const size_t mid = (lo + hi) / 2;
-      const bool before = dist_[mid] < d || (dist_[mid] == d && key_[s_.controls[mid]] < k);
-      if (before) lo = mid + 1; else hi = mid;
-    }
-    return lo;
-  }
-
-  // Nearest available control of t within the caliper (left wins ties), as a
-  // position in the sorted controls; -1 when none.
-  int64_t candidate(size_t t) {
-    const double d = in_.distance[t];
-    const size_t at = insertion_point(t);
+  // Nearest available control of treated unit i (index into s_.treated)
+  // within the caliper, left winning ties, as a position among the sorted
+  // controls; -1 when none.
+  int64_t candidate(size_t i) {
+    const double d = s_.treated[i].d;
+    const size_t at = at_[i], m = s_.controls.size();
     int64_t left = available_.at_or_before(static_cast<int64_t>(at) - 1);
-    while (left >= 0 && opt_.replace && already_matched_to(t, static_cast<size_t>(left))) {
+    while (left >= 0 && opt_.replace && already_matched_to(i, static_cast<size_t>(left))) {
       left = available_.at_or_before(left - 1);
     }
     size_t right = available_.at_or_after(at);
-    while (right < dist_.size() && opt_.replace && already_matched_to(t, right)) {
-      right = available_.at_or_after(right + 1);
+    while (right < m && opt_.replace && already_matched_to(i, right)) right = available_.at_or_after(right + 1);
+    double gap_left = left >= 0 ? d - s_.controls[static_cast<size_t>(left)].d : INFINITY;
+    double gap_right = right < m ? s_.controls[right].d - d : INFINITY;
+    if (caliper_ > 0) {
+      if (gap_left > caliper_) gap_left = INFINITY;
+      if (gap_right > caliper_) gap_right = INFINITY;
     }
-    if (left >= 0 && caliper_ > 0 && std::abs(dist_[static_cast<size_t>(left)] - d) > caliper_) left = -1;
-    if (right < dist_.size() && caliper_ > 0 && std::abs(dist_[right] - d) > caliper_) right = dist_.size();
-    const bool has_left = left >= 0, has_right = right < dist_.size();
-    if (has_left && has_right) {
-      return std::abs(dist_[static_cast<size_t>(left)] - d) <= std::abs(dist_[right] - d) ? left
-                                                                                         : static_cast<int64_t>(right);
-    }
-    if (has_left) return left;
-    if (has_right) return static_cast<int64_t>(right);
-    return -1;
+    if (gap_left == INFINITY && gap_right == INFINITY) return -1;
+    return gap_left <= gap_right ? left : static_cast<int64_t>(right);
   }
 
-  void assign(size_t t, int r, size_t pos) {
-    slot(t, r) = static_cast<int64_t>(s_.controls[pos]);
+  void assign(size_t i, int r, size_t pos) {
+    slot(i, r) = static_cast<int64_t>(s_.controls[pos].row);
     if (!opt_.replace) available_.remove(pos);
   }
 
+  // Indices into s_.treated (sorted by distance, then key) in visiting order.
   std::vector<size_t> visiting_order() const {
-    std::vector<size_t> order = s_.treated;  // row order
-    const auto& d = in_.distance;
+    const auto& t = s_.treated;
+    std::vector<size_t> order(t.size());
+    std::iota(order.begin(), order.end(), size_t{0});
     switch (opt_.order) {
-      case MatchOrder::Largest:
-        std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-          return d[a] > d[b] || (d[a] == d[b] && key_[a] < key_[b]);
-        });
-        break;
       case MatchOrder::Smallest:
       case MatchOrder::Closest:  // with replacement the order does not matter
-        std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-          return d[a] < d[b] || (d[a] == d[b] && key_[a] < key_[b]);
-        });
         break;
+      case MatchOrder::Largest: {
+        // Distance descending, ties by key ascending: reverse, then restore
+        // each run of equal distances.
+        std::reverse(order.begin(), order.end());
+        for (size_t a = 0; a < order.size();) {
+          size_t b = a + 1;
+          while (b < order.size() && t[order[b]].d == t[order[a]].d) ++b;
+          std::reverse(order.begin() + static_cast<std::ptrdiff_t>(a), order.begin() + static_cast<std::ptrdiff_t>(b));
+          a = b;
+        }
+        break;
+      }
       case MatchOrder::Random: {
-        std::vector<std::pair<double, size_t>> u;
-        u.reserve(order.size());
-        for (size_t t : order) u.push_back({RandomStream(opt_.seed, static_cast<uint64_t>(key_[t]), 0x6d61746368).uniform(), t});
+        std::vector<std::pair<double, size_t>> u(t.size());
+        for (size_t i = 0; i < t.size(); ++i) {
+          u[i] = {RandomStream(opt_.seed, static_cast<uint64_t>(t[i].key), 0x6d61746368).uniform(), i};
+        }
         std::sort(u.begin(), u.end(), [&](const auto& a, const auto& b) {
-          return a.first < b.first || (a.first == b.first && key_[a.second] < key_[b.second]);
+          return a.first < b.first || (a.first == b.first && t[a.second].key < t[b.second].key);
         });
         for (size_t i = 0; i < u.size(); ++i) order[i] = u[i].second;
         break;
       }
-      case MatchOrder::Data: break;
+      case MatchOrder::Data:
+        std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return t[a].row < t[b].row; });
+        break;
     }
     return order;
   }
 
   void run_closest() {
-    // (|distance difference|, treated key, control key, treated row, control position)
+    // (|distance difference|, treated key, control key, treated index, control position)
     using Entry = std::tuple<double, int64_t, int64_t, size_t, size_t>;
     std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> queue;
-    auto push = [&](size_t t) {
-      const int64_t pos = candidate(t);
+    auto push = [&](size_t i) {
+      const int64_t pos = candidate(i);
       if (pos < 0) return;
-      const size_t p = static_cast<size_t>(pos);
-      queue.push({std::abs(dist_[p] - in_.distance[t]), key_[t], key_[s_.controls[p]], t, p});
+      const Unit& c = s_.controls[static_cast<size_t>(pos)];
+      queue.push({std::abs(c.d - s_.treated[i].d), s_.treated[i].key, c.key, i, static_cast<size_t>(pos)});
     };
-    for (size_t t : s_.treated) push(t);
+    for (size_t i = 0; i < s_.treated.size(); ++i) push(i);
     std::vector<int> got(s_.treated.size(), 0);
-    auto local = [&](size_t t) {  // index of t in s_.treated (row order)
-      return static_cast<size_t>(std::lower_bound(s_.treated.begin(), s_.treated.end(), t) - s_.treated.begin());
-    };
     while (!queue.empty() && available_.present() > 0) {
-      const auto [gap, tk, ck, t, p] = queue.top();
+      const size_t i = std::get<3>(queue.top()), p = std::get<4>(queue.top());
       queue.pop();
-      (void)gap;
-      (void)tk;
-      (void)ck;
-      const size_t li = local(t);
-      if (got[li] >= opt_.ratio) continue;
-      if (available_.at_or_after(p) != p) {  // taken meanwhile: t's next candidate
-        push(t);
+      if (got[i] >= opt_.ratio) continue;
+      if (available_.at_or_after(p) != p) {  // taken meanwhile: i's next candidate
+        push(i);
         continue;
       }
-      assign(t, got[li]++, p);
-      if (got[li] < opt_.ratio) push(t);
+      assign(i, got[i]++, p);
+      if (got[i] < opt_.ratio) push(i);
     }
   }
 
-  const MatchInput& in_;
   const NearestNeighborOptions& opt_;
   double caliper_;
   const Stratum& s_;
-  const std::vector<int64_t>& key_;
   const std::vector<size_t>& treated_index_;
   std::vector<int64_t>& matches_;
   AvailableSet available_;
-  std::vector<double> dist_;
+  std::vector<size_t> at_;
 };
 
 }  // namespace
@@ -258,15 +257,16 @@ Matching match_nearest(const MatchInput& in, const NearestNeighborOptions& opt) 
     }
     if (discarded(i)) continue;
     Stratum& s = strata[in.stratum.empty() ? 0 : static_cast<size_t>(in.stratum[i])];
-    (in.treated[i] != 0 ? s.treated : s.controls).push_back(i);
+    (in.treated[i] != 0 ? s.treated : s.controls).push_back({in.distance[i], key[i], i});
   }
   m.matches.assign(m.treated_rows.size() * static_cast<size_t>(opt.ratio), -1);
+  // Sorting: the two groups of each stratum in parallel; then strata in parallel.
+  parallel_for_blocks(2 * strata.size(), 1, [&](size_t b, size_t, size_t) {
+    auto& v = b % 2 == 0 ? strata[b / 2].controls : strata[b / 2].treated;
+    std::sort(v.begin(), v.end());
+  });
   parallel_for_blocks(strata.size(), 1, [&](size_t b, size_t, size_t) {
-    Stratum& s = strata[b];
-    std::sort(s.controls.begin(), s.controls.end(), [&](size_t a, size_t c) {
-      return in.distance[a] < in.distance[c] || (in.distance[a] == in.distance[c] && key[a] < key[c]);
-    });
-    StratumMatcher(in, opt, m.caliper, s, key, treated_index, m.matches).run();
+    StratumMatcher(opt, m.caliper, strata[b], treated_index, m.matches).run();
   });
 
   // Weights and subclasses as MatchIt's match.data.

@@ -12,5 +12,6 @@ void add_convert_command(CLI::App& app);
 void add_design_command(CLI::App& app);
 void add_glm_command(CLI::App& app);
 void add_generate_command(CLI::App& app);
+void add_match_command(CLI::App& app);  // match and balance
 
 }  // namespace impactsim::cli

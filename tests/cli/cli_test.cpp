@@ -47,7 +47,7 @@ TEST(Cli, VersionAndHelp) {
   Result r = run("--version");
   EXPECT_EQ(r.code, 0);
   EXPECT_EQ(r.output.rfind("impactsim ", 0), 0u) << r.output;
-  for (const char* sub : {"", "describe", "convert", "design", "glm", "generate"}) {
+  for (const char* sub : {"", "describe", "convert", "design", "glm", "generate", "match", "balance"}) {
     r = run(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub;
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << sub << r.output;
@@ -225,6 +225,40 @@ TEST(Cli, DiabetesSampleIsWhatTheGeneratorWrites) {
     EXPECT_TRUE(testing::read_file(sample + f) == testing::read_file(dir.file(std::string("csv/") + f)))
         << f << " differs: regenerate data/samples/diabetes (README, \"Synthetic cohorts\")";
   }
+}
+
+TEST(Cli, MatchWritesTheMatchedCohortAndBalanceRecomputesIt) {
+  testing::TempDir dir;
+  const std::string patients = std::string(IMPACTSIM_SAMPLES) + "/diabetes/patients.csv";
+  const std::string formula = "enrolled ~ sex + age + deprivation + fundus_2y + renal_check + dental + hba1c_tests";
+  Result r = run("match --data " + patients + " --formula \"" + formula + "\" --caliper 0.2 --ratio 2 --exact sex" +
+                 " --out " + dir.file("m.h5") + " --json " + dir.file("m.json") + " --match-matrix " + dir.file("mm.csv"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(testing::read_file(dir.file("mm.csv")).rfind("treated_row,treated_id,control_row_1,control_id_1,control_row_2", 0), 0u);
+  EXPECT_NE(r.output.find("Summary of Balance for Matched Data"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("Matched (ESS)"), std::string::npos) << r.output;
+  EXPECT_NE(testing::read_file(dir.file("m.json")).find("\"matched_treated\""), std::string::npos);
+  r = run("describe " + dir.file("m.h5"));
+  EXPECT_NE(r.output.find("subclass"), std::string::npos) << r.output;
+  r = run("balance --data " + dir.file("m.h5") + " --formula \"" + formula + "\" --exact sex");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("Summary of Balance for Matched Data"), std::string::npos) << r.output;
+}
+
+TEST(Cli, MatchRejectsBadInputAndWritesNothing) {
+  testing::TempDir dir;
+  const std::string patients = std::string(IMPACTSIM_SAMPLES) + "/diabetes/patients.csv";
+  const std::string out = " --out " + dir.file("m.h5");
+  expect_input_error(run("match --data " + patients + " --formula \"age ~ sex\"" + out), "must be 0/1");
+  expect_input_error(run("match --data " + patients + " --formula \"enrolled ~ sexx\"" + out), "did you mean \"sex\"");
+  expect_input_error(run("match --data " + patients + " --formula \"enrolled ~ age\" --order biggest" + out),
+                     "--order \"biggest\"");
+  expect_input_error(run("match --data " + patients + " --formula \"enrolled ~ age\" --discard all" + out),
+                     "--discard \"all\"");
+  expect_input_error(run("match --data " + patients + " --formula \"enrolled ~ age\" --ratio 0" + out), "ratio");
+  expect_input_error(run("match --data " + patients + " --formula \"enrolled ~ age\" --exact nosuch" + out),
+                     "no column \"nosuch\"");
+  EXPECT_EQ(dir.entries(), 0u);
 }
 
 }  // namespace impactsim
