@@ -36,11 +36,11 @@ demo: build
 	@test -f out/diabetes.h5 || $(BUILD)/studies/impactsim generate --programme diabetes --patients 1000000 \
 	  --years 8 --seed 1 --out out/diabetes.h5 --truth out/diabetes_truth.json
 	$(BUILD)/studies/impactsim describe out/diabetes.h5
-	$(BUILD)/studies/impactsim glm --data out/diabetes.h5 --table patients --family binomial \
-	  --json out/enrolment_model.json --formula "enrolled ~ sex + age + deprivation + low_income + treatment + \
-	  cardiovascular + renal_disease + heart_failure + retinopathy + fundus_2y + renal_check + dental + \
+	$(BUILD)/studies/impactsim match --data out/diabetes.h5 --table patients --caliper 0.2 \
+	  --out out/matched.h5 --json out/match.json --formula "enrolled ~ sex + age + deprivation + low_income + \
+	  treatment + cardiovascular + renal_disease + heart_failure + retinopathy + fundus_2y + renal_check + dental + \
 	  hba1c_tests + gp_visits + hosp_stays + log1p(spend_ambulatory)"
-	@echo "demo: the cohort is in out/diabetes.h5 (true effects in out/diabetes_truth.json), the enrolment model in out/enrolment_model.json"
+	@echo "demo: cohort out/diabetes.h5 (true effects in out/diabetes_truth.json), matched cohort out/matched.h5, numbers in out/match.json"
 
 bench: build
 	@$(BUILD)/bench/engine_bench --benchmark_counters_tabular=true
