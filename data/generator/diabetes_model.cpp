@@ -184,6 +184,7 @@ class DiabetesModel final : public CohortModel {
     pc.push_back({"spend_ambulatory", ColumnType::Int64, {}, 32, "ambulatory spending reimbursed in year -1 (euros)"});
     pc.push_back({"spend_hospital", ColumnType::Int64, {}, 32, "hospital spending reimbursed in year -1 (euros)"});
     pc.push_back({"spend_drugs", ColumnType::Int64, {}, 32, "drug spending reimbursed in year -1 (euros)"});
+    pc.push_back({"spend_total", ColumnType::Int64, {}, 32, "total spending reimbursed in year -1 (euros)"});
     pc.push_back({"enrolled", ColumnType::Bool, {}, 64, "enrolled in the programme in year 0 (the treatment)"});
     pc.push_back({"death_year", ColumnType::Int64, {}, 8, "year of death (1..H); missing if alive at the end of year H"});
     if (o.engagement) {
@@ -423,6 +424,7 @@ void DiabetesModel::generate(int64_t first_id, int64_t count, BlockBuilder& pb, 
     pb.set_int(c++, ym1.ambulatory);
     pb.set_int(c++, ym1.hospital);
     pb.set_int(c++, ym1.drugs);
+    pb.set_int(c++, ym1.ambulatory + ym1.hospital + ym1.drugs);
     pb.set_bool(c++, enrolled);
     if (death_year > 0) pb.set_int(c, death_year);
     ++c;

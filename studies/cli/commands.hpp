@@ -13,5 +13,6 @@ void add_design_command(CLI::App& app);
 void add_glm_command(CLI::App& app);
 void add_generate_command(CLI::App& app);
 void add_match_command(CLI::App& app);  // match and balance
+void add_run_command(CLI::App& app);
 
 }  // namespace impactsim::cli

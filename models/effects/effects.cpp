@@ -1,0 +1,333 @@
+#include "models/effects/effects.hpp"
+
+#include <boost/math/distributions/normal.hpp>
+#include <cmath>
+#include <map>
+#include <unordered_map>
+
+#include "engine/design_matrix.hpp"
+#include "engine/error.hpp"
+#include "models/glm/inference.hpp"
+
+namespace impactsim {
+namespace {
+
+// The matched patients (weight > 0) and the lookup from id to patient row.
+struct Matched {
+  std::unordered_map<int64_t, size_t> row_of_id;
+  std::vector<double> weight;
+  std::vector<uint8_t> treated;
+  std::vector<int64_t> cluster;
+};
+
+const Column& require(const Table& t, const std::string& name, const char* what) {
+  if (!t.has_column(name)) {
+    throw InputError(std::string(what) + ": no column \"" + name + "\"" + suggest_names(name, t.column_names()));
+  }
+  return t.column(name);
+}
+
+Matched matched_patients(const Table& patients, const CohortColumns& c) {
+  Matched m;
+  const Column& id = require(patients, c.id, "patients table");
+  const Column& w = require(patients, c.weights, "patients table");
+  const Column& tr = require(patients, c.treatment, "patients table");
+  const bool has_subclass = patients.has_column(c.subclass);
+  const size_t n = patients.num_rows();
+  m.weight.resize(n);
+  m.treated.resize(n);
+  m.cluster.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    const double wi = w.numeric_value(i);
+    m.weight[i] = std::isfinite(wi) ? wi : 0.0;
+    const double t = tr.numeric_value(i);
+    if (t != 0 && t != 1) throw InputError("treatment \"" + c.treatment + "\" must be 0/1 (row " + std::to_string(i + 1) + ")");
+    m.treated[i] = t == 1;
+    const int64_t pid = static_cast<int64_t>(id.numeric_value(i));
+    m.row_of_id.emplace(pid, i);
+    // Matched sets; without them (matching with replacement) each patient is its own cluster.
+    const bool in_set = has_subclass && !patients.column(c.subclass).is_missing(i);
+    m.cluster[i] = in_set ? static_cast<int64_t>(patients.column(c.subclass).numeric_value(i)) : -1 - pid;
+  }
+  return m;
+}
+
+// The yearly rows of matched patients, by year: (yearly row, patient row).
+// Built once per call; every outcome and year reads from it.
+using YearRows = std::map<int, std::vector<std::pair<size_t, size_t>>>;
+
+YearRows rows_by_year(const Table& yearly, const Matched& m, const CohortColumns& c) {
+  const Column& id = require(yearly, c.id, "yearly table");
+  const Column& year = require(yearly, c.year, "yearly table");
+  YearRows out;
+  for (size_t r = 0; r < yearly.num_rows(); ++r) {
+    const auto it = m.row_of_id.find(static_cast<int64_t>(id.numeric_value(r)));
+    if (it == m.row_of_id.end() || m.weight[it->second] <= 0) continue;
+    out[static_cast<int>(year.numeric_value(r))].push_back({r, it->second});
+  }
+  return out;
+}
+
+const std::vector<std::pair<size_t, size_t>>& rows_of(const YearRows& rows, int t) {
+  static const std::vector<std::pair<size_t, size_t>> none;
+  const auto it = rows.find(t);
+  return it == rows.end() ? none : it->second;
+}
+
+double z_of(double level) { return boost::math::quantile(boost::math::normal(), 1 - (1 - level) / 2); }
+
+Estimate wald(double est, double se, double z) {
+  Estimate e;
+  e.estimate = est;
+  e.std_error = se;
+  e.lower = est - z * se;
+  e.upper = est + z * se;
+  e.p_value = 2 * boost::math::cdf(boost::math::complement(boost::math::normal(), std::abs(est / se)));
+  return e;
+}
+
+Estimate exp_of(const Estimate& e) {
+  Estimate x = e;
+  x.estimate = std::exp(e.estimate);
+  x.lower = std::exp(e.lower);
+  x.upper = std::exp(e.upper);
+  return x;
+}
+
+// y ~ 1 + treat with weights and clusters: coefficients and their cluster-robust covariance.
+struct TwoGroupFit {
+  bool ok = false;
+  double b0 = NAN, b1 = NAN;
+  Eigen::Matrix2d v;
+  size_t clusters = 0;
+};
+
+TwoGroupFit fit_two_groups(const Eigen::VectorXd& y, const Eigen::VectorXd& treat, const Eigen::VectorXd& w,
+                           const std::vector<int64_t>& cluster, FamilyKind kind, Link link,
+                           const Eigen::VectorXd& offset = {}) {
+  TwoGroupFit r;
+  const Eigen::Index n = y.size();
+  Eigen::MatrixXd x(n, 2);
+  x.col(0).setOnes();
+  x.col(1) = treat;
+  GlmData d;
+  d.x = &x;
+  d.y = &y;
+  d.weights = w;
+  d.offset = offset;
+  d.names = {"(Intercept)", "treated"};
+  GlmOptions o;
+  o.family = Family::make(kind, link);
+  GlmFit fit;
+  try {
+    fit = fit_glm(d, o);
+  } catch (const InputError&) {
+    return r;
+  }
+  if (fit.rank != 2 || !fit.converged) return r;
+  VcovOptions vo;
+  vo.type = VcovType::Cluster;
+  vo.cluster = cluster;
+  const Vcov v = glm_vcov(fit, d, vo);
+  r.ok = std::isfinite(fit.coefficients[0]) && std::isfinite(fit.coefficients[1]);
+  r.b0 = fit.coefficients[0];
+  r.b1 = fit.coefficients[1];
+  r.v = v.matrix;
+  r.clusters = v.clusters;
+  return r;
+}
+
+GroupValue group_value(double value, double lower, double upper, size_t rows) {
+  GroupValue g;
+  g.value = value;
+  g.lower = lower;
+  g.upper = upper;
+  g.rows = rows;
+  return g;
+}
+
+struct YearData {
+  Eigen::VectorXd y, treat, w, exposure;
+  std::vector<int64_t> cluster;
+  std::vector<size_t> patient;
+  size_t n_treated = 0, n_control = 0;
+};
+
+YearData year_data(const Table& yearly, const Column& outcome, const Matched& m,
+                   const std::vector<std::pair<size_t, size_t>>& rows, const Column* exposure) {
+  YearData d;
+  std::vector<std::pair<size_t, size_t>> kept;
+  for (const auto& rp : rows) {
+    if (!outcome.is_missing(rp.first)) kept.push_back(rp);
+  }
+  const auto n = static_cast<Eigen::Index>(kept.size());
+  d.y.resize(n);
+  d.treat.resize(n);
+  d.w.resize(n);
+  if (exposure) d.exposure.resize(n);
+  for (Eigen::Index k = 0; k < n; ++k) {
+    const auto [r, p] = kept[static_cast<size_t>(k)];
+    d.y[k] = outcome.numeric_value(r);
+    d.treat[k] = m.treated[p];
+    d.w[k] = m.weight[p];
+    if (exposure) d.exposure[k] = exposure->numeric_value(r);
+    d.cluster.push_back(m.cluster[p]);
+    d.patient.push_back(p);
+    (m.treated[p] ? d.n_treated : d.n_control)++;
+  }
+  (void)yearly;
+  return d;
+}
+
+void means_and_difference(const TwoGroupFit& f, double z, YearEffect& e, double scale = 1.0) {
+  if (!f.ok) return;
+  const double se0 = std::sqrt(f.v(0, 0)), se1 = std::sqrt(f.v(1, 1));
+  const double se_t = std::sqrt(f.v(0, 0) + f.v(1, 1) + 2 * f.v(0, 1));
+  e.control = group_value(scale * f.b0, scale * (f.b0 - z * se0), scale * (f.b0 + z * se0), e.control.rows);
+  e.treated = group_value(scale * (f.b0 + f.b1), scale * (f.b0 + f.b1 - z * se_t), scale * (f.b0 + f.b1 + z * se_t),
+                          e.treated.rows);
+  e.difference = wald(scale * f.b1, scale * se1, z);
+  e.clusters = f.clusters;
+}
+
+}  // namespace
+
+std::vector<OutcomeEffects> estimate_effects(const Table& patients, const Table& yearly,
+                                             const std::vector<OutcomeSpec>& outcomes, const EffectOptions& options) {
+  const CohortColumns& c = options.columns;
+  const Matched m = matched_patients(patients, c);
+  const YearRows by_year = rows_by_year(yearly, m, c);
+  const double z = z_of(options.level);
+  std::vector<OutcomeEffects> out;
+  for (const OutcomeSpec& spec : outcomes) {
+    const Column& outcome = require(yearly, spec.column, ("outcome \"" + spec.name + "\"").c_str());
+    if (outcome.type() == ColumnType::Categorical) {
+      throw InputError("outcome \"" + spec.name + "\": column \"" + spec.column + "\" is categorical; it must be numeric or bool");
+    }
+    const Column* exposure = spec.kind == EffectKind::Count ? &require(yearly, c.exposure, "count outcomes") : nullptr;
+    const Column* baseline = nullptr;
+    if (!spec.baseline_column.empty()) baseline = &require(patients, spec.baseline_column, ("outcome \"" + spec.name + "\" baseline").c_str());
+    OutcomeEffects oe;
+    oe.spec = spec;
+    for (int t : spec.years) {
+      YearData d = year_data(yearly, outcome, m, rows_of(by_year, t), exposure);
+      YearEffect e;
+      e.year = t;
+      e.treated.rows = d.n_treated;
+      e.control.rows = d.n_control;
+      if (d.n_treated == 0 || d.n_control == 0) {
+        oe.years.push_back(e);
+        continue;
+      }
+      switch (spec.kind) {
+        case EffectKind::Binary: {
+          for (Eigen::Index k = 0; k < d.y.size(); ++k) {
+            if (d.y[k] != 0 && d.y[k] != 1) {
+              throw InputError("outcome \"" + spec.name + "\": binary outcomes must be 0/1; column \"" + spec.column +
+                               "\" holds " + std::to_string(d.y[k]));
+            }
+          }
+          means_and_difference(fit_two_groups(d.y, d.treat, d.w, d.cluster, FamilyKind::Gaussian, Link::Identity), z, e);
+          const TwoGroupFit rr = fit_two_groups(d.y, d.treat, d.w, d.cluster, FamilyKind::Poisson, Link::Log);
+          if (rr.ok) e.ratio = exp_of(wald(rr.b1, std::sqrt(rr.v(1, 1)), z));
+          const TwoGroupFit orf = fit_two_groups(d.y, d.treat, d.w, d.cluster, FamilyKind::Binomial, Link::Logit);
+          if (orf.ok) e.odds_ratio = exp_of(wald(orf.b1, std::sqrt(orf.v(1, 1)), z));
+          break;
+        }
+        case EffectKind::Count: {
+          Eigen::VectorXd offset(d.exposure.size());
+          for (Eigen::Index k = 0; k < offset.size(); ++k) {
+            if (!(d.exposure[k] > 0)) throw InputError("exposure must be positive (column \"" + c.exposure + "\")");
+            offset[k] = std::log(d.exposure[k]);
+          }
+          const FamilyKind kind = spec.negative_binomial ? FamilyKind::NegativeBinomial : FamilyKind::Poisson;
+          const TwoGroupFit f = fit_two_groups(d.y, d.treat, d.w, d.cluster, kind, Link::Log, offset);
+          if (!f.ok) break;
+          const double se0 = std::sqrt(f.v(0, 0));
+          const double se_t = std::sqrt(f.v(0, 0) + f.v(1, 1) + 2 * f.v(0, 1));
+          const double r0 = 100 * std::exp(f.b0), r1 = 100 * std::exp(f.b0 + f.b1);
+          e.control = group_value(r0, r0 * std::exp(-z * se0), r0 * std::exp(z * se0), e.control.rows);
+          e.treated = group_value(r1, r1 * std::exp(-z * se_t), r1 * std::exp(z * se_t), e.treated.rows);
+          e.ratio = exp_of(wald(f.b1, std::sqrt(f.v(1, 1)), z));
+          // Rate difference per 100 person-years by the delta method.
+          const Eigen::Vector2d g(r1 - r0, r1);
+          e.difference = wald(r1 - r0, std::sqrt(g.dot(f.v * g)), z);
+          e.clusters = f.clusters;
+          break;
+        }
+        case EffectKind::Spending: {
+          means_and_difference(fit_two_groups(d.y, d.treat, d.w, d.cluster, FamilyKind::Gaussian, Link::Identity), z, e);
+          if (baseline) {
+            Eigen::VectorXd change = d.y;
+            for (Eigen::Index k = 0; k < change.size(); ++k) change[k] -= baseline->numeric_value(d.patient[static_cast<size_t>(k)]);
+            const TwoGroupFit f = fit_two_groups(change, d.treat, d.w, d.cluster, FamilyKind::Gaussian, Link::Identity);
+            if (f.ok) e.did = wald(f.b1, std::sqrt(f.v(1, 1)), z);
+          }
+          break;
+        }
+      }
+      oe.years.push_back(e);
+    }
+    out.push_back(std::move(oe));
+  }
+  return out;
+}
+
+AdjustedMortality estimate_adjusted_mortality(const Table& patients, const Table& yearly,
+                                              const AdjustedMortalitySpec& spec, const EffectOptions& options) {
+  const CohortColumns& c = options.columns;
+  const Matched m = matched_patients(patients, c);
+  const YearRows by_year = rows_by_year(yearly, m, c);
+  const double z = z_of(options.level);
+  const Column& death = require(yearly, spec.death_column, "adjusted mortality");
+  AdjustedMortality am;
+  am.spec = spec;
+  const std::string formula = "impactsim_death ~ " + c.treatment + (spec.covariates.empty() ? "" : " + " + spec.covariates);
+  for (int t : spec.years) {
+    YearData d = year_data(yearly, death, m, rows_of(by_year, t), nullptr);
+    YearEffect e;
+    e.year = t;
+    e.treated.rows = d.n_treated;
+    e.control.rows = d.n_control;
+    if (d.n_treated == 0 || d.n_control == 0) {
+      am.years.push_back(e);
+      continue;
+    }
+    // Crude risks in the year.
+    means_and_difference(fit_two_groups(d.y, d.treat, d.w, d.cluster, FamilyKind::Gaussian, Link::Identity), z, e);
+    // Adjusted: the patients alive at the start of year t, their baseline covariates.
+    Table rows_table = patients.gather(d.patient);
+    std::vector<double> died(d.patient.size());
+    for (size_t k = 0; k < died.size(); ++k) died[k] = d.y[static_cast<Eigen::Index>(k)];
+    rows_table.add_column(Column::float64("impactsim_death", std::move(died)));
+    const DesignMatrix dm = build_design_matrix(rows_table, formula);
+    Eigen::VectorXd w(static_cast<Eigen::Index>(dm.rows.size()));
+    std::vector<int64_t> cl(dm.rows.size());
+    for (size_t k = 0; k < dm.rows.size(); ++k) {
+      w[static_cast<Eigen::Index>(k)] = d.w[static_cast<Eigen::Index>(dm.rows[k])];
+      cl[k] = d.cluster[dm.rows[k]];
+    }
+    const GlmData gd = GlmData::from(dm, w);
+    GlmOptions o;
+    o.family = Family::make(FamilyKind::Binomial, Link::Logit);
+    const GlmFit fit = fit_glm(gd, o);
+    size_t j = 0;
+    while (j < dm.assign.size() && dm.assign[j] != 1) ++j;  // the treatment's column (first term)
+    if (j < dm.assign.size() && fit.converged && !fit.aliased[j]) {
+      VcovOptions vo;
+      vo.type = VcovType::Cluster;
+      vo.cluster = cl;
+      const Vcov v = glm_vcov(fit, gd, vo);
+      // Position of column j among the estimable coefficients.
+      size_t pos = 0;
+      for (size_t k = 0; k < j; ++k) pos += !fit.aliased[k];
+      const auto p = static_cast<Eigen::Index>(pos);
+      e.odds_ratio = exp_of(wald(fit.coefficients[static_cast<Eigen::Index>(j)], std::sqrt(v.matrix(p, p)), z));
+      e.clusters = v.clusters;
+    }
+    am.years.push_back(e);
+  }
+  return am;
+}
+
+}  // namespace impactsim

@@ -1,0 +1,95 @@
+// Effects of enrolment on the enrolled, year by year, in a matched cohort.
+//
+// Each estimate is a weighted regression on the units observed in the year
+// (those alive at its start), with the matching weights as prior weights and
+// cluster-robust standard errors by matched set (sandwich::vcovCL's default,
+// HC0 × G/(G−1)); with replacement, where matched sets overlap, by patient.
+// A regression of the outcome on the treatment alone gives the two groups'
+// weighted means and their contrast:
+// - binary outcomes: proportions (Gaussian identity: risk difference), risk
+//   ratio (Poisson log, Zou 2004's modified Poisson), odds ratio (binomial logit);
+// - counts: rates per 100 person-years (Poisson log with log exposure as
+//   offset, or negative binomial), rate ratio, and rate difference by the
+//   delta method;
+// - spending: means and their difference (Gaussian identity), and the
+//   difference in differences against the baseline year (the same regression
+//   on each patient's change from baseline);
+// - death in year t among those alive at its start, adjusted ("all else
+//   equal"): logistic regression on the treatment and baseline covariates;
+//   the treatment's odds ratio.
+#pragma once
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "engine/table.hpp"
+
+namespace impactsim {
+
+enum class EffectKind { Binary, Count, Spending };
+
+struct OutcomeSpec {
+  std::string name;             // label in reports
+  std::string column;           // column of the yearly table
+  EffectKind kind = EffectKind::Binary;
+  std::vector<int> years;       // follow-up years (1..H)
+  bool negative_binomial = false;   // counts: rate ratio from a negative binomial model
+  std::string baseline_column;      // spending: patients-table column of year -1, for the DiD
+};
+
+struct AdjustedMortalitySpec {
+  std::string death_column = "death";  // yearly table, 0/1: died during the year
+  std::string covariates;              // right-hand side: "sex + age + ..."
+  std::vector<int> years;
+};
+
+// The matched cohort: patients (one row each, with treatment, weights and
+// matched-set columns) and their yearly rows (id, year, outcomes).
+struct CohortColumns {
+  std::string id = "id", year = "year", treatment = "enrolled", weights = "weights", subclass = "subclass",
+              exposure = "exposure";
+};
+
+struct Estimate {
+  double estimate = NAN, std_error = NAN, lower = NAN, upper = NAN, p_value = NAN;
+};
+
+struct GroupValue {
+  double value = NAN, lower = NAN, upper = NAN;
+  size_t rows = 0;  // patients observed (unweighted)
+};
+
+struct YearEffect {
+  int year = 0;
+  GroupValue treated, control;  // proportion, rate per 100 person-years or mean
+  Estimate difference;          // risk difference, rate difference (per 100), mean difference
+  Estimate ratio;               // risk ratio or rate ratio
+  Estimate odds_ratio;          // binary outcomes
+  Estimate did;                 // spending with a baseline column
+  size_t clusters = 0;
+};
+
+struct OutcomeEffects {
+  OutcomeSpec spec;
+  std::vector<YearEffect> years;
+};
+
+struct AdjustedMortality {
+  AdjustedMortalitySpec spec;
+  std::vector<YearEffect> years;  // odds_ratio holds the adjusted OR; treated/control the crude risks
+};
+
+struct EffectOptions {
+  double level = 0.95;
+  CohortColumns columns;
+};
+
+std::vector<OutcomeEffects> estimate_effects(const Table& patients, const Table& yearly,
+                                             const std::vector<OutcomeSpec>& outcomes,
+                                             const EffectOptions& options = {});
+
+AdjustedMortality estimate_adjusted_mortality(const Table& patients, const Table& yearly,
+                                              const AdjustedMortalitySpec& spec, const EffectOptions& options = {});
+
+}  // namespace impactsim

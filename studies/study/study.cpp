@@ -1,0 +1,258 @@
+#include "studies/study/study.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "data/generator/generate.hpp"
+#include "engine/atomic_file.hpp"
+#include "engine/config_file.hpp"
+#include "engine/error.hpp"
+#include "engine/hdf5_table.hpp"
+#include "engine/table_io.hpp"
+#include "engine/version.hpp"
+#include "models/balance/balance.hpp"
+#include "studies/study/study_report.hpp"
+
+namespace impactsim {
+namespace {
+
+std::vector<int> years_of(const ConfigTable& t, const std::string& key, int default_last) {
+  std::vector<int> years;
+  if (!t.has(key)) {
+    for (int y = 1; y <= default_last; ++y) years.push_back(y);
+    return years;
+  }
+  for (double v : t.get_doubles(key)) {
+    if (v != std::floor(v) || v < 1) throw InputError(t.where(key) + ": years are whole numbers from 1");
+    years.push_back(static_cast<int>(v));
+  }
+  return years;
+}
+
+}  // namespace
+
+StudySpec load_study(const std::string& path) {
+  StudySpec s;
+  s.path = path;
+  {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw InputError(path + ": cannot open the study file; check the path");
+    std::ostringstream text;
+    text << in.rdbuf();
+    s.text = text.str();
+  }
+  ConfigTable root = ConfigTable::parse_text(s.text, path);
+  const ConfigTable study = root.get_table("study");
+  s.name = study.get_string("name");
+  s.title = study.get_string("title", s.name);
+  const int64_t seed = study.get_int("seed", 1);
+  if (seed < 0) throw InputError(study.where("seed") + ": the seed must be 0 or more");
+  s.seed = static_cast<uint64_t>(seed);
+
+  const ConfigTable data = root.get_table("data");
+  int horizon = 8;
+  if (auto g = data.find_table("generate")) {
+    generator::GenerateOptions o;
+    o.programme = g->get_string("programme");
+    o.patients = g->get_int("patients");
+    o.years = static_cast<int>(g->get_int("years", 8));
+    o.seed = static_cast<uint64_t>(g->get_int("seed", seed));
+    o.engagement = g->get_bool("engagement", false);
+    if (o.patients < 1) throw InputError(g->where("patients") + ": at least 1 patient");
+    horizon = o.years;
+    s.generate = o;
+    if (data.has("file")) throw InputError(data.where("file") + ": give either file or [data.generate], not both");
+  } else {
+    s.data_file = data.get_string("file");
+    const std::filesystem::path p(s.data_file);
+    if (p.is_relative()) s.data_file = (std::filesystem::path(path).parent_path() / p).string();
+    horizon = static_cast<int>(data.get_int("years", 8));
+  }
+  s.patients_table = data.get_string("patients_table", "patients");
+  s.yearly_table = data.get_string("yearly_table", "yearly");
+
+  const ConfigTable design = root.get_table("design");
+  s.formula = design.get_string("formula");
+  const std::string treatment = s.formula.substr(0, s.formula.find('~'));
+  s.columns.treatment = treatment.substr(0, treatment.find_last_not_of(' ') + 1);
+  s.columns.treatment.erase(0, s.columns.treatment.find_first_not_of(' '));
+  s.columns.id = design.get_string("id", "id");
+  s.matching.ratio = static_cast<int>(design.get_int("ratio", 1));
+  if (s.matching.ratio < 1) throw InputError(design.where("ratio") + ": ratio must be 1 or more");
+  if (design.has("caliper")) {
+    s.matching.caliper = design.get_double("caliper");
+    if (!(*s.matching.caliper > 0)) throw InputError(design.where("caliper") + ": the caliper must be positive");
+  }
+  s.matching.std_caliper = design.get_bool("std_caliper", true);
+  s.matching.replace = design.get_bool("replace", false);
+  s.matching.seed = s.seed;
+  const std::string order = design.get_string("order", "largest");
+  if (auto o = parse_match_order(order)) {
+    s.matching.order = *o;
+  } else {
+    throw InputError(design.where("order") + ": \"" + order + "\" is not largest, smallest, closest, random or data");
+  }
+  const std::string discard = design.get_string("discard", "none");
+  if (auto d = parse_discard(discard)) {
+    s.propensity.discard = *d;
+  } else {
+    throw InputError(design.where("discard") + ": \"" + discard + "\" is not none, treated, control or both");
+  }
+  s.propensity.reestimate = design.get_bool("reestimate", false);
+  const std::string distance = design.get_string("distance", "ps");
+  if (distance != "ps" && distance != "logit") throw InputError(design.where("distance") + ": use \"ps\" or \"logit\"");
+  s.propensity.distance = distance == "logit" ? DistanceScale::Logit : DistanceScale::Score;
+  const std::string link = design.get_string("link", "logit");
+  const auto l = parse_link(link);
+  if (!l || (*l != Link::Logit && *l != Link::Probit && *l != Link::Cloglog)) {
+    throw InputError(design.where("link") + ": use \"logit\", \"probit\" or \"cloglog\"");
+  }
+  s.propensity.link = *l;
+  if (design.has("exact")) s.exact = design.get_strings("exact");
+  s.balance_threshold = design.get_double("balance_threshold", 0.1);
+
+  if (root.has("outcome")) {
+    for (const ConfigTable& o : root.get_tables("outcome")) {
+      OutcomeSpec spec;
+      spec.column = o.get_string("column");
+      spec.name = o.get_string("name", spec.column);
+      const std::string kind = o.get_string("kind");
+      if (kind == "binary") {
+        spec.kind = EffectKind::Binary;
+      } else if (kind == "count") {
+        spec.kind = EffectKind::Count;
+      } else if (kind == "spending") {
+        spec.kind = EffectKind::Spending;
+      } else {
+        throw InputError(o.where("kind") + ": \"" + kind + "\" is not binary, count or spending");
+      }
+      const std::string model = o.get_string("model", spec.kind == EffectKind::Count ? "poisson" : "default");
+      if (spec.kind == EffectKind::Count && model != "poisson" && model != "negbin") {
+        throw InputError(o.where("model") + ": counts use \"poisson\" or \"negbin\"");
+      }
+      spec.negative_binomial = model == "negbin";
+      spec.baseline_column = o.get_string("baseline", "");
+      spec.years = years_of(o, "years", horizon);
+      s.outcomes.push_back(std::move(spec));
+    }
+  }
+  if (auto m = root.find_table("mortality")) {
+    AdjustedMortalitySpec spec;
+    spec.death_column = m->get_string("column", "death");
+    spec.covariates = m->get_string("covariates");
+    spec.years = years_of(*m, "years", horizon);
+    s.mortality = spec;
+  }
+  if (auto r = root.find_table("report")) {
+    s.level = r->get_double("level", 0.95);
+    if (!(s.level > 0 && s.level < 1)) throw InputError(r->where("level") + ": the confidence level lies in (0, 1)");
+  }
+  if (s.outcomes.empty() && !s.mortality) {
+    throw InputError(path + ": the study has no [[outcome]] and no [mortality]; add at least one");
+  }
+  root.reject_unknown_keys();
+  return s;
+}
+
+void run_study(const StudySpec& spec, const StudyRunOptions& options, std::ostream& progress) {
+  namespace fs = std::filesystem;
+  const auto start = std::chrono::steady_clock::now();
+  auto stage = [&](int k, const std::string& what) {
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    progress << fmt::format("impactsim: [{}/6 {:6.1f} s] {}\n", k, s, what) << std::flush;
+  };
+  std::error_code ec;
+  fs::create_directories(options.out_dir, ec);
+  if (!fs::is_directory(options.out_dir)) throw InputError(options.out_dir + ": cannot create the output directory");
+
+  // 1. Data.
+  std::string cohort = spec.data_file;
+  std::string truth_path;
+  if (spec.generate) {
+    cohort = (fs::path(options.out_dir) / "cohort.h5").string();
+    truth_path = (fs::path(options.out_dir) / "truth.json").string();
+    generator::GenerateOutput out;
+    out.hdf5 = cohort;
+    out.truth = truth_path;
+    generator::generate_cohort(*spec.generate, out);
+  }
+  Table patients = read_hdf5(cohort, spec.patients_table);
+  const Table yearly = read_hdf5(cohort, spec.yearly_table);
+  stage(1, fmt::format("data: {} patients, {} yearly rows from {}", patients.num_rows(), yearly.num_rows(), cohort));
+
+  // 2. Propensity model.
+  const PropensityModel pm = fit_propensity(patients, spec.formula, spec.propensity);
+  stage(2, fmt::format("propensity model: {} treated, {} control, {} discarded", pm.treated_count, pm.control_count,
+                       std::count(pm.discarded.begin(), pm.discarded.end(), 1)));
+
+  // 3. Matching.
+  std::vector<int32_t> strata;
+  if (!spec.exact.empty()) strata = exact_strata(patients, spec.exact);
+  std::vector<int64_t> keys;
+  if (patients.has_column(spec.columns.id) && patients.column(spec.columns.id).type() == ColumnType::Int64) {
+    const auto k = patients.column(spec.columns.id).i64();
+    keys.assign(k.begin(), k.end());
+  }
+  const Matching m = match_nearest({pm.distance, pm.treated, pm.discarded, strata, keys}, spec.matching);
+  if (m.matched_treated == 0) throw InputError(spec.path + ": no treated patient found a match; widen the caliper");
+  stage(3, fmt::format("matching: {} treated matched to {} controls", m.matched_treated, m.matched_controls));
+
+  // 4. Balance.
+  std::string covariates = spec.formula;
+  for (const auto& e : spec.exact) covariates += " + " + e;
+  const DesignMatrix cov = balance_covariates(patients, covariates);
+  BalanceOptions bo;
+  bo.threshold = spec.balance_threshold;
+  const BalanceReport balance = compute_balance(cov.x, cov.column_names, pm.distance, pm.treated, m.weights, pm.discarded, bo);
+  const long flagged = std::count_if(balance.after.begin(), balance.after.end(), [](const BalanceRow& r) { return r.flagged; });
+  stage(4, fmt::format("balance: {} of {} terms above {} after matching", flagged, balance.after.size(), bo.threshold));
+
+  // 5. Effects.
+  std::vector<int64_t> subclass = m.subclass;
+  for (int64_t& x : subclass) {
+    if (x < 0) x = kMissingInt64;
+  }
+  patients.add_column(Column::float64(spec.columns.weights, m.weights));
+  patients.add_column(Column::int64(spec.columns.subclass, std::move(subclass)));
+  patients.add_column(Column::float64("distance", pm.distance));
+  EffectOptions eo;
+  eo.level = spec.level;
+  eo.columns = spec.columns;
+  const std::vector<OutcomeEffects> effects = estimate_effects(patients, yearly, spec.outcomes, eo);
+  std::optional<AdjustedMortality> mortality;
+  if (spec.mortality) mortality = estimate_adjusted_mortality(patients, yearly, *spec.mortality, eo);
+  stage(5, fmt::format("effects: {} outcomes{}", effects.size(), mortality ? " and adjusted mortality" : ""));
+
+  // 6. Report.
+  StudyReportInput in{spec, pm, m, balance, effects, mortality, truth_path};
+  const StudyReport report = build_study_report(in);
+  write_file_atomically((fs::path(options.out_dir) / "results.json").string(), report.json + "\n");
+  write_file_atomically((fs::path(options.out_dir) / "report.md").string(), report.markdown);
+  write_file_atomically((fs::path(options.out_dir) / "report.html").string(), report.html);
+  if (options.write_matched) {
+    std::vector<size_t> kept;
+    std::vector<uint8_t> keep_year(yearly.num_rows(), 0);
+    std::unordered_map<int64_t, bool> matched_id;
+    const Column& id = patients.column(spec.columns.id);
+    for (size_t i = 0; i < patients.num_rows(); ++i) {
+      if (m.weights[i] > 0) {
+        kept.push_back(i);
+        matched_id[static_cast<int64_t>(id.numeric_value(i))] = true;
+      }
+    }
+    const Column& yid = yearly.column(spec.columns.id);
+    for (size_t r = 0; r < yearly.num_rows(); ++r) keep_year[r] = matched_id.count(static_cast<int64_t>(yid.numeric_value(r))) > 0;
+    Table mp = patients.gather(kept);
+    mp.set_name("patients");
+    Table my = yearly.filter(keep_year);
+    my.set_name("yearly");
+    write_hdf5((fs::path(options.out_dir) / "matched.h5").string(), std::vector<const Table*>{&mp, &my});
+  }
+  stage(6, "report: " + (fs::path(options.out_dir) / "report.html").string());
+}
+
+}  // namespace impactsim
