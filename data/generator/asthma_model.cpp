@@ -98,6 +98,7 @@ class AsthmaModel final : public CohortModel {
         {"spend_ambulatory", ColumnType::Int64, {}, 32, "ambulatory spending reimbursed in year -1 (euros)"},
         {"spend_hospital", ColumnType::Int64, {}, 32, "hospital spending reimbursed in year -1 (euros)"},
         {"spend_drugs", ColumnType::Int64, {}, 32, "drug spending reimbursed in year -1 (euros)"},
+        {"spend_total", ColumnType::Int64, {}, 32, "total spending reimbursed in year -1 (euros)"},
         {"enrolled", ColumnType::Bool, {}, 64, "enrolled in the programme in year 0 (the treatment)"},
         {"death_year", ColumnType::Int64, {}, 8, "year of death (1..H); missing if alive at the end of year H"},
     });
@@ -204,6 +205,7 @@ class AsthmaModel final : public CohortModel {
       pb.set_int(c++, base.ambulatory);
       pb.set_int(c++, base.hospital);
       pb.set_int(c++, base.drugs);
+      pb.set_int(c++, base.ambulatory + base.hospital + base.drugs);
       pb.set_bool(c++, enrolled);
       if (death_year > 0) pb.set_int(c, death_year);
       ++c;

@@ -199,8 +199,17 @@ std::vector<OutcomeEffects> estimate_effects(const Table& patients, const Table&
   const YearRows by_year = rows_by_year(yearly, m, c);
   const double z = z_of(options.level);
   std::vector<OutcomeEffects> out;
+  // Index-year outcomes: every matched patient, read from the patients table.
+  std::vector<std::pair<size_t, size_t>> index_rows;
+  for (size_t p = 0; p < m.weight.size(); ++p) {
+    if (m.weight[p] > 0) index_rows.push_back({p, p});
+  }
   for (const OutcomeSpec& spec : outcomes) {
-    const Column& outcome = require(yearly, spec.column, ("outcome \"" + spec.name + "\"").c_str());
+    const Table& source = spec.at_index ? patients : yearly;
+    if (spec.at_index && spec.kind == EffectKind::Count) {
+      throw InputError("outcome \"" + spec.name + "\": index-year outcomes are binary or spending, not counts");
+    }
+    const Column& outcome = require(source, spec.column, ("outcome \"" + spec.name + "\"").c_str());
     if (outcome.type() == ColumnType::Categorical) {
       throw InputError("outcome \"" + spec.name + "\": column \"" + spec.column + "\" is categorical; it must be numeric or bool");
     }
@@ -209,8 +218,9 @@ std::vector<OutcomeEffects> estimate_effects(const Table& patients, const Table&
     if (!spec.baseline_column.empty()) baseline = &require(patients, spec.baseline_column, ("outcome \"" + spec.name + "\" baseline").c_str());
     OutcomeEffects oe;
     oe.spec = spec;
-    for (int t : spec.years) {
-      YearData d = year_data(yearly, outcome, m, rows_of(by_year, t), exposure);
+    const std::vector<int> years = spec.at_index ? std::vector<int>{0} : spec.years;
+    for (int t : years) {
+      YearData d = year_data(source, outcome, m, spec.at_index ? index_rows : rows_of(by_year, t), exposure);
       YearEffect e;
       e.year = t;
       e.treated.rows = d.n_treated;

@@ -36,6 +36,9 @@ struct OutcomeSpec {
   std::vector<int> years;       // follow-up years (1..H)
   bool negative_binomial = false;   // counts: rate ratio from a negative binomial model
   std::string baseline_column;      // spending: patients-table column of year -1, for the DiD
+  // The outcome is a column of the patients table describing the index year
+  // (e.g. nurse seen within 15 days of discharge): one comparison, year 0.
+  bool at_index = false;
 };
 
 struct AdjustedMortalitySpec {

@@ -1,6 +1,7 @@
 // impactsim run STUDY.toml --out DIR: a whole impact study from one file.
 #include <iostream>
 
+#include "engine/error.hpp"
 #include "studies/cli/commands.hpp"
 #include "studies/study/study.hpp"
 
@@ -13,8 +14,15 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("STUDY", *study, "study file (TOML), e.g. studies/sophia_diabetes.toml")->required();
   cmd->add_option("--out", options->out_dir, "output directory (report.html, report.md, results.json, matched.h5)")
       ->required();
-  cmd->callback([study, options] {
-    const StudySpec spec = load_study(*study);  // every key checked before any work
+  auto patients = std::make_shared<int64_t>(0);
+  cmd->add_option("--patients", *patients, "reduced run: generate this many patients instead of the study's N");
+  cmd->callback([study, options, patients] {
+    StudySpec spec = load_study(*study);  // every key checked before any work
+    if (*patients != 0) {
+      if (!spec.generate) throw InputError("--patients applies to studies that generate their data ([data.generate])");
+      if (*patients < 1) throw InputError("--patients must be at least 1");
+      spec.generate->patients = *patients;
+    }
     run_study(spec, *options, std::cerr);
   });
 }

@@ -136,6 +136,11 @@ StudySpec load_study(const std::string& path) {
       }
       spec.negative_binomial = model == "negbin";
       spec.baseline_column = o.get_string("baseline", "");
+      const std::string table = o.get_string("table", "yearly");
+      if (table != "yearly" && table != "patients") {
+        throw InputError(o.where("table") + ": \"" + table + "\" is not yearly (outcomes by year) or patients (index-year outcomes)");
+      }
+      spec.at_index = table == "patients";
       spec.years = years_of(o, "years", horizon);
       s.outcomes.push_back(std::move(spec));
     }

@@ -47,7 +47,7 @@ TEST(Cli, VersionAndHelp) {
   Result r = run("--version");
   EXPECT_EQ(r.code, 0);
   EXPECT_EQ(r.output.rfind("impactsim ", 0), 0u) << r.output;
-  for (const char* sub : {"", "describe", "convert", "design", "glm", "generate", "match", "balance"}) {
+  for (const char* sub : {"", "describe", "convert", "design", "glm", "generate", "match", "balance", "run"}) {
     r = run(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub;
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << sub << r.output;
@@ -259,6 +259,23 @@ TEST(Cli, MatchRejectsBadInputAndWritesNothing) {
   expect_input_error(run("match --data " + patients + " --formula \"enrolled ~ age\" --exact nosuch" + out),
                      "no column \"nosuch\"");
   EXPECT_EQ(dir.entries(), 0u);
+}
+
+TEST(Cli, RunWritesTheReportsAndRejectsABadStudyFile) {
+  testing::TempDir dir;
+  const std::string studies = std::string(IMPACTSIM_SAMPLES) + "/../../studies/";
+  Result r = run("run " + studies + "prado_heart_failure.toml --patients 3000 --out " + dir.file("out"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("[6/6"), std::string::npos) << r.output;
+  for (const char* f : {"out/report.html", "out/report.md", "out/results.json", "out/matched.h5"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir.file(f))) << f;
+  }
+  const std::string html = testing::read_file(dir.file("out/report.html"));
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_EQ(html.find("http://"), html.find("http://www.w3.org/2000/svg"));  // self-contained: no other address
+  testing::write_file(dir.file("bad.toml"), "[study]\nname = \"x\"\nseeed = 1\n[data]\nfile = \"c.h5\"\n[design]\nformula = \"t ~ x\"\n[mortality]\ncovariates = \"x\"\n");
+  expect_input_error(run("run " + dir.file("bad.toml") + " --out " + dir.file("bad")), "bad.toml:3: unknown key \"study.seeed\"");
+  EXPECT_FALSE(std::filesystem::exists(dir.file("bad")));
 }
 
 }  // namespace impactsim
