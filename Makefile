@@ -10,7 +10,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build test test-asan demo bench fixtures clean
+.PHONY: all deps build test test-asan demo validate bench fixtures clean
 
 all: build
 
@@ -41,6 +41,9 @@ demo: build
 	  treatment + cardiovascular + renal_disease + heart_failure + retinopathy + fundus_2y + renal_check + dental + \
 	  hba1c_tests + gp_visits + hosp_stays + log1p(spend_ambulatory)"
 	@echo "demo: cohort out/diabetes.h5 (true effects in out/diabetes_truth.json), matched cohort out/matched.h5, numbers in out/match.json"
+
+validate: build
+	@cd $(BUILD) && IMPACTSIM_VALIDATION_REPLICATES=200 ./tests/validation_tests
 
 bench: build
 	@$(BUILD)/bench/engine_bench --benchmark_counters_tabular=true

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 
 #include "engine/atomic_file.hpp"
@@ -99,11 +100,72 @@ std::string data_dictionary_markdown() {
   return md;
 }
 
-GenerateSummary generate_cohort(const GenerateOptions& options, const GenerateOutput& output) {
+namespace {
+
+void check_options(const GenerateOptions& options) {
   if (options.patients < 1) throw InputError("--patients must be at least 1 (got " + std::to_string(options.patients) + ")");
   if (options.years < 1 || options.years > 30) {
     throw InputError("--years must lie in 1..30 (got " + std::to_string(options.years) + ")");
   }
+}
+
+// Generates patients 1..N by blocks: blocks of a round in parallel, then
+// handed to `sink` in id order. Returns the truth tally, combined in order.
+TruthTally generate_blocks(const CohortModel& model, const GenerateOptions& options, int64_t block_patients,
+                           const std::function<void(const Table&, const Table&)>& sink) {
+  const int64_t block = std::max<int64_t>(1, block_patients);
+  const int64_t tasks_per_round = 32;
+  TruthTally total(model.truth_outcomes().size(), options.years);
+  for (int64_t first = 1; first <= options.patients; first += block * tasks_per_round) {
+    const int64_t last = std::min<int64_t>(options.patients, first + block * tasks_per_round - 1);
+    const size_t tasks = static_cast<size_t>((last - first + block) / block);
+    std::vector<Table> pt(tasks), yt(tasks);
+    std::vector<TruthTally> tallies(tasks);
+    parallel_for_blocks(tasks, 1, [&](size_t k, size_t, size_t) {
+      const int64_t id0 = first + static_cast<int64_t>(k) * block;
+      const int64_t n = std::min<int64_t>(block, last - id0 + 1);
+      BlockBuilder pb(model.patients()), yb(model.yearly());
+      pb.reserve(static_cast<size_t>(n));
+      yb.reserve(static_cast<size_t>(n * options.years));
+      tallies[k] = TruthTally(model.truth_outcomes().size(), options.years);
+      model.generate(id0, n, pb, yb, tallies[k]);
+      pt[k] = pb.finish();
+      yt[k] = yb.finish();
+    });
+    for (size_t k = 0; k < tasks; ++k) {
+      sink(pt[k], yt[k]);
+      total.merge(tallies[k]);
+    }
+  }
+  return total;
+}
+
+void add_metadata(Table& t, const GenerateOptions& options) {
+  t.metadata()["programme"] = options.programme;
+  t.metadata()["seed"] = std::to_string(options.seed);
+  t.metadata()["years"] = std::to_string(options.years);
+}
+
+}  // namespace
+
+GeneratedCohort generate_in_memory(const GenerateOptions& options) {
+  check_options(options);
+  const std::unique_ptr<CohortModel> model = make_cohort_model(options);
+  GeneratedCohort c;
+  c.patients = model->patients().empty_table();
+  c.yearly = model->yearly().empty_table();
+  add_metadata(c.patients, options);
+  add_metadata(c.yearly, options);
+  const TruthTally total = generate_blocks(*model, options, GenerateOutput{}.block_patients, [&](const Table& p, const Table& y) {
+    c.patients.append(p);
+    c.yearly.append(y);
+  });
+  c.truth = truth_document(options, *model, total, options.patients);
+  return c;
+}
+
+GenerateSummary generate_cohort(const GenerateOptions& options, const GenerateOutput& output) {
+  check_options(options);
   if (output.hdf5.empty()) throw InputError("an output file is required (--out cohort.h5)");
   const std::unique_ptr<CohortModel> model = make_cohort_model(options);
 
@@ -120,45 +182,20 @@ GenerateSummary generate_cohort(const GenerateOptions& options, const GenerateOu
   Hdf5Writer writer(out.hdf5, out.hdf5_options);
   Table patients_schema = model->patients().empty_table();
   Table yearly_schema = model->yearly().empty_table();
-  for (Table* t : {&patients_schema, &yearly_schema}) {
-    t->metadata()["programme"] = options.programme;
-    t->metadata()["seed"] = std::to_string(options.seed);
-    t->metadata()["years"] = std::to_string(options.years);
-  }
+  add_metadata(patients_schema, options);
+  add_metadata(yearly_schema, options);
   const size_t hp = writer.add_table(patients_schema, model->patients().storage_bits());
   const size_t hy = writer.add_table(yearly_schema, model->yearly().storage_bits());
 
-  // Super-blocks of tasks: generated in parallel, then written in id order.
-  const int64_t block = std::max<int64_t>(1, out.block_patients);
-  const int64_t tasks_per_round = 32;
-  TruthTally total(model->truth_outcomes().size(), options.years);
   GenerateSummary summary;
-  for (int64_t first = 1; first <= options.patients; first += block * tasks_per_round) {
-    const int64_t last = std::min<int64_t>(options.patients, first + block * tasks_per_round - 1);
-    const size_t tasks = static_cast<size_t>((last - first + block) / block);
-    std::vector<Table> pt(tasks), yt(tasks);
-    std::vector<TruthTally> tallies(tasks);
-    parallel_for_blocks(tasks, 1, [&](size_t k, size_t, size_t) {
-      const int64_t id0 = first + static_cast<int64_t>(k) * block;
-      const int64_t n = std::min<int64_t>(block, last - id0 + 1);
-      BlockBuilder pb(model->patients()), yb(model->yearly());
-      pb.reserve(static_cast<size_t>(n));
-      yb.reserve(static_cast<size_t>(n * options.years));
-      tallies[k] = TruthTally(model->truth_outcomes().size(), options.years);
-      model->generate(id0, n, pb, yb, tallies[k]);
-      pt[k] = pb.finish();
-      yt[k] = yb.finish();
-    });
-    for (size_t k = 0; k < tasks; ++k) {
-      writer.append(hp, pt[k]);
-      writer.append(hy, yt[k]);
-      if (csv_patients) {
-        csv_patients->append(pt[k]);
-        csv_yearly->append(yt[k]);
-      }
-      total.merge(tallies[k]);
+  const TruthTally total = generate_blocks(*model, options, out.block_patients, [&](const Table& p, const Table& y) {
+    writer.append(hp, p);
+    writer.append(hy, y);
+    if (csv_patients) {
+      csv_patients->append(p);
+      csv_yearly->append(y);
     }
-  }
+  });
   summary.patients = static_cast<int64_t>(writer.num_rows(hp));
   summary.yearly_rows = static_cast<int64_t>(writer.num_rows(hy));
   summary.members = static_cast<int64_t>(total.members());

@@ -29,6 +29,14 @@ struct GenerateSummary {
 // Generates and writes the cohort; every file appears whole or not at all.
 GenerateSummary generate_cohort(const GenerateOptions& options, const GenerateOutput& output);
 
+// A cohort generated in memory (for simulation studies of moderate size):
+// the same tables and truth as generate_cohort writes.
+struct GeneratedCohort {
+  Table patients, yearly;
+  nlohmann::json truth;
+};
+GeneratedCohort generate_in_memory(const GenerateOptions& options);
+
 // The data dictionary of every programme's tables as Markdown (the generated
 // part of data/SCHEMA.md; a test keeps the two equal).
 std::string data_dictionary_markdown();
