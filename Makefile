@@ -32,15 +32,8 @@ test-asan: deps
 	  ctest --output-on-failure -j $(JOBS)
 
 demo: build
-	@mkdir -p out
-	@test -f out/diabetes.h5 || $(BUILD)/studies/impactsim generate --programme diabetes --patients 1000000 \
-	  --years 8 --seed 1 --out out/diabetes.h5 --truth out/diabetes_truth.json
-	$(BUILD)/studies/impactsim describe out/diabetes.h5
-	$(BUILD)/studies/impactsim match --data out/diabetes.h5 --table patients --caliper 0.2 \
-	  --out out/matched.h5 --json out/match.json --formula "enrolled ~ sex + age + deprivation + low_income + \
-	  treatment + cardiovascular + renal_disease + heart_failure + retinopathy + fundus_2y + renal_check + dental + \
-	  hba1c_tests + gp_visits + hosp_stays + log1p(spend_ambulatory)"
-	@echo "demo: cohort out/diabetes.h5 (true effects in out/diabetes_truth.json), matched cohort out/matched.h5, numbers in out/match.json"
+	$(BUILD)/studies/impactsim run studies/sophia_diabetes.toml --out out/sophia_diabetes
+	@echo "demo: report in out/sophia_diabetes/report.html (also report.md, results.json, matched.h5; true effects in truth.json)"
 
 validate: build
 	@cd $(BUILD) && IMPACTSIM_VALIDATION_REPLICATES=200 ./tests/validation_tests

@@ -238,6 +238,7 @@ std::vector<OutcomeEffects> estimate_effects(const Table& patients, const Table&
             }
           }
           means_and_difference(fit_two_groups(d.y, d.treat, d.w, d.cluster, FamilyKind::Gaussian, Link::Identity), z, e);
+          if (options.difference_only) break;
           const TwoGroupFit rr = fit_two_groups(d.y, d.treat, d.w, d.cluster, FamilyKind::Poisson, Link::Log);
           if (rr.ok) e.ratio = exp_of(wald(rr.b1, std::sqrt(rr.v(1, 1)), z));
           const TwoGroupFit orf = fit_two_groups(d.y, d.treat, d.w, d.cluster, FamilyKind::Binomial, Link::Logit);
@@ -267,7 +268,7 @@ std::vector<OutcomeEffects> estimate_effects(const Table& patients, const Table&
         }
         case EffectKind::Spending: {
           means_and_difference(fit_two_groups(d.y, d.treat, d.w, d.cluster, FamilyKind::Gaussian, Link::Identity), z, e);
-          if (baseline) {
+          if (baseline && !options.difference_only) {
             Eigen::VectorXd change = d.y;
             for (Eigen::Index k = 0; k < change.size(); ++k) change[k] -= baseline->numeric_value(d.patient[static_cast<size_t>(k)]);
             const TwoGroupFit f = fit_two_groups(change, d.treat, d.w, d.cluster, FamilyKind::Gaussian, Link::Identity);

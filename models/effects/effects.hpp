@@ -86,6 +86,9 @@ struct AdjustedMortality {
 struct EffectOptions {
   double level = 0.95;
   CohortColumns columns;
+  // Only the groups' values and their difference (no ratios, odds ratios or
+  // DiD): the naive comparison reports use beside the matched one.
+  bool difference_only = false;
 };
 
 std::vector<OutcomeEffects> estimate_effects(const Table& patients, const Table& yearly,

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "data/generator/generate.hpp"
@@ -177,17 +178,31 @@ void run_study(const StudySpec& spec, const StudyRunOptions& options, std::ostre
   // 1. Data.
   std::string cohort = spec.data_file;
   std::string truth_path;
+  bool reused = false;
   if (spec.generate) {
     cohort = (fs::path(options.out_dir) / "cohort.h5").string();
     truth_path = (fs::path(options.out_dir) / "truth.json").string();
-    generator::GenerateOutput out;
-    out.hdf5 = cohort;
-    out.truth = truth_path;
-    generator::generate_cohort(*spec.generate, out);
+    // A cohort generated earlier with the same options and parameters is reused.
+    if (fs::exists(cohort) && fs::exists(truth_path)) {
+      std::ifstream in(truth_path);
+      const nlohmann::json t = nlohmann::json::parse(in, nullptr, false);
+      const auto& g = *spec.generate;
+      reused = !t.is_discarded() && t.value("programme", "") == g.programme && t.value("seed", uint64_t{0}) == g.seed &&
+               t.value("patients", int64_t{0}) == g.patients && t.value("years", 0) == g.years &&
+               t.value("engagement", false) == g.engagement &&
+               t.value("parameters", nlohmann::json()) == generator::make_cohort_model(g)->parameter_file();
+    }
+    if (!reused) {
+      generator::GenerateOutput out;
+      out.hdf5 = cohort;
+      out.truth = truth_path;
+      generator::generate_cohort(*spec.generate, out);
+    }
   }
   Table patients = read_hdf5(cohort, spec.patients_table);
   const Table yearly = read_hdf5(cohort, spec.yearly_table);
-  stage(1, fmt::format("data: {} patients, {} yearly rows from {}", patients.num_rows(), yearly.num_rows(), cohort));
+  stage(1, fmt::format("data: {} patients, {} yearly rows from {}{}", patients.num_rows(), yearly.num_rows(), cohort,
+                       reused ? " (generated earlier with the same options, reused)" : ""));
 
   // 2. Propensity model.
   const PropensityModel pm = fit_propensity(patients, spec.formula, spec.propensity);
@@ -230,10 +245,18 @@ void run_study(const StudySpec& spec, const StudyRunOptions& options, std::ostre
   const std::vector<OutcomeEffects> effects = estimate_effects(patients, yearly, spec.outcomes, eo);
   std::optional<AdjustedMortality> mortality;
   if (spec.mortality) mortality = estimate_adjusted_mortality(patients, yearly, *spec.mortality, eo);
+  // The naive comparison: every member against every non-member, unweighted,
+  // each patient its own cluster.
+  patients.add_column(Column::float64("impactsim_unit_weight", std::vector<double>(patients.num_rows(), 1.0)));
+  EffectOptions naive_options = eo;
+  naive_options.columns.weights = "impactsim_unit_weight";
+  naive_options.columns.subclass = "impactsim_no_matched_sets";
+  naive_options.difference_only = true;
+  const std::vector<OutcomeEffects> naive = estimate_effects(patients, yearly, spec.outcomes, naive_options);
   stage(5, fmt::format("effects: {} outcomes{}", effects.size(), mortality ? " and adjusted mortality" : ""));
 
   // 6. Report.
-  StudyReportInput in{spec, pm, m, balance, effects, mortality, truth_path};
+  StudyReportInput in{spec, pm, m, balance, effects, naive, mortality, truth_path};
   const StudyReport report = build_study_report(in);
   write_file_atomically((fs::path(options.out_dir) / "results.json").string(), report.json + "\n");
   write_file_atomically((fs::path(options.out_dir) / "report.md").string(), report.markdown);
@@ -253,6 +276,11 @@ void run_study(const StudySpec& spec, const StudyRunOptions& options, std::ostre
     for (size_t r = 0; r < yearly.num_rows(); ++r) keep_year[r] = matched_id.count(static_cast<int64_t>(yid.numeric_value(r))) > 0;
     Table mp = patients.gather(kept);
     mp.set_name("patients");
+    mp = mp.select([&] {
+      std::vector<std::string> names = mp.column_names();
+      names.erase(std::find(names.begin(), names.end(), "impactsim_unit_weight"));
+      return names;
+    }());
     Table my = yearly.filter(keep_year);
     my.set_name("yearly");
     write_hdf5((fs::path(options.out_dir) / "matched.h5").string(), std::vector<const Table*>{&mp, &my});

@@ -94,7 +94,7 @@ std::string md_header(const std::vector<std::string>& cells) {
 }
 
 // The outcome table (Markdown), one row per year.
-std::string outcome_table(const OutcomeEffects& o, int digits) {
+std::string outcome_table(const OutcomeEffects& o, const OutcomeEffects& naive, int digits) {
   const Labels l = labels_of(o.spec.kind);
   std::vector<std::string> head = {"year", "members", "controls", std::string("members: ") + l.value,
                                    std::string("controls: ") + l.value, l.difference};
@@ -102,14 +102,17 @@ std::string outcome_table(const OutcomeEffects& o, int digits) {
   if (o.spec.kind == EffectKind::Binary) head.push_back("odds ratio");
   const bool did = !o.spec.baseline_column.empty();
   if (did) head.push_back("difference in differences");
+  head.push_back("naive difference (unmatched)");
   std::string s = md_header(head);
-  for (const auto& e : o.years) {
+  for (size_t y = 0; y < o.years.size(); ++y) {
+    const YearEffect& e = o.years[y];
     std::vector<std::string> row = {std::to_string(e.year), count_text(static_cast<double>(e.treated.rows)),
                                     count_text(static_cast<double>(e.control.rows)), fmt_num(e.treated.value, digits),
                                     fmt_num(e.control.value, digits), fmt_ci(e.difference, digits)};
     if (l.ratio) row.push_back(fmt_ci(e.ratio));
     if (o.spec.kind == EffectKind::Binary) row.push_back(fmt_ci(e.odds_ratio));
     if (did) row.push_back(fmt_ci(e.did, digits));
+    row.push_back(fmt_ci(naive.years[y].difference, digits));
     s += md_row(row);
   }
   return s;
@@ -241,9 +244,14 @@ StudyReport build_study_report(const StudyReportInput& in) {
   }
   j["balance"] = bal;
   nlohmann::json outcomes = nlohmann::json::array();
-  for (const auto& o : in.effects) {
+  for (size_t k = 0; k < in.effects.size(); ++k) {
+    const auto& o = in.effects[k];
     nlohmann::json years = nlohmann::json::array();
-    for (const auto& e : o.years) years.push_back(year_json(e, o.spec.kind, !o.spec.baseline_column.empty()));
+    for (size_t y = 0; y < o.years.size(); ++y) {
+      nlohmann::json yj = year_json(o.years[y], o.spec.kind, !o.spec.baseline_column.empty());
+      yj["naive_difference"] = estimate_json(in.naive[k].years[y].difference);
+      years.push_back(std::move(yj));
+    }
     outcomes.push_back({{"name", o.spec.name},
                         {"column", o.spec.column},
                         {"kind", kind_name(o.spec.kind)},
@@ -283,8 +291,9 @@ StudyReport build_study_report(const StudyReportInput& in) {
                     in.balance.threshold) +
         balance_table(in.balance) + "\n";
   md += "## Effects by year\n\n";
-  for (const auto& o : in.effects) {
-    md += "### " + o.spec.name + "\n\n" + outcome_table(o, o.spec.kind == EffectKind::Spending ? 1 : 3) + "\n";
+  for (size_t k = 0; k < in.effects.size(); ++k) {
+    const auto& o = in.effects[k];
+    md += "### " + o.spec.name + "\n\n" + outcome_table(o, in.naive[k], o.spec.kind == EffectKind::Spending ? 1 : 3) + "\n";
   }
   if (in.mortality) {
     md += "### Death in the year, adjusted odds ratio\n\nLogistic regression of death on enrolment and `" +
@@ -389,7 +398,8 @@ StudyReport build_study_report(const StudyReportInput& in) {
     h += svg_dot_chart(terms, {before, after}, o);
   }
   h += "<h2>Effects by year</h2>\n";
-  for (const auto& o : in.effects) {
+  for (size_t k = 0; k < in.effects.size(); ++k) {
+    const auto& o = in.effects[k];
     const Labels l = labels_of(o.spec.kind);
     h += "<h3>" + html_escape(o.spec.name) + "</h3>\n";
     ChartOptions c;
@@ -404,7 +414,7 @@ StudyReport build_study_report(const StudyReportInput& in) {
     c.y_label = l.difference;
     c.reference_y = 0.0;
     h += svg_xy_chart({estimate_series(l.difference, "#333333", o.years, &YearEffect::difference)}, c);
-    const std::string md_table = outcome_table(o, o.spec.kind == EffectKind::Spending ? 1 : 3);
+    const std::string md_table = outcome_table(o, in.naive[k], o.spec.kind == EffectKind::Spending ? 1 : 3);
     h += md_to_html(md_table);
   }
   if (in.mortality) {

@@ -22,6 +22,7 @@ struct StudyReportInput {
   const Matching& matching;
   const BalanceReport& balance;
   const std::vector<OutcomeEffects>& effects;
+  const std::vector<OutcomeEffects>& naive;  // all members against all non-members, before matching
   const std::optional<AdjustedMortality>& mortality;
   std::string truth_path;  // truth.json of a generated cohort, or empty
 };

@@ -87,7 +87,7 @@ Replicate run_replicate(int r, int64_t patients, bool engagement) {
 TEST(Validation, MatchedEstimatesRecoverTheTruthWithNominalCoverage) {
   const int reps = env_int("IMPACTSIM_VALIDATION_REPLICATES", 12);
   const bool full = reps >= 200;
-  const int64_t patients = env_int("IMPACTSIM_VALIDATION_PATIENTS", full ? 40000 : 20000);
+  const int64_t patients = env_int("IMPACTSIM_VALIDATION_PATIENTS", full ? 80000 : 20000);
   double rd_bias = 0, rd_se = 0, or_bias = 0, or_se = 0;
   int rd_cover = 0, or_cover = 0;
   for (int r = 0; r < reps; ++r) {
