@@ -190,6 +190,22 @@ void means_and_difference(const TwoGroupFit& f, double z, YearEffect& e, double 
   e.clusters = f.clusters;
 }
 
+// Per-cluster sums of weight × outcome and weight × denominator by group,
+// clusters in order of first appearance.
+std::vector<ClusterSums> cluster_sums(const YearData& d, bool exposure) {
+  std::unordered_map<int64_t, size_t> index;
+  std::vector<ClusterSums> sums;
+  for (Eigen::Index k = 0; k < d.y.size(); ++k) {
+    const auto [it, inserted] = index.emplace(d.cluster[static_cast<size_t>(k)], sums.size());
+    if (inserted) sums.emplace_back();
+    ClusterSums& c = sums[it->second];
+    const int g = d.treat[k] != 0 ? 1 : 0;
+    c.num[g] += d.w[k] * d.y[k];
+    c.den[g] += d.w[k] * (exposure ? d.exposure[k] : 1.0);
+  }
+  return sums;
+}
+
 }  // namespace
 
 std::vector<OutcomeEffects> estimate_effects(const Table& patients, const Table& yearly,
@@ -276,6 +292,15 @@ std::vector<OutcomeEffects> estimate_effects(const Table& patients, const Table&
           }
           break;
         }
+      }
+      if (options.bootstrap_replicates > 0 && std::isfinite(e.difference.estimate)) {
+        BootstrapOptions bo;
+        bo.replicates = options.bootstrap_replicates;
+        bo.seed = options.bootstrap_seed + static_cast<uint64_t>(1000 * out.size() + static_cast<size_t>(t));
+        bo.level = options.level;
+        const bool rate = spec.kind == EffectKind::Count;
+        e.bootstrap = bootstrap_difference(cluster_sums(d, rate), bo, rate ? 100.0 : 1.0);
+        e.bootstrapped = true;
       }
       oe.years.push_back(e);
     }

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "engine/table.hpp"
+#include "models/effects/cluster_bootstrap.hpp"
 
 namespace impactsim {
 
@@ -71,6 +72,9 @@ struct YearEffect {
   Estimate odds_ratio;          // binary outcomes
   Estimate did;                 // spending with a baseline column
   size_t clusters = 0;
+  // Pair (cluster) bootstrap of `difference`, when requested.
+  bool bootstrapped = false;
+  BootstrapInterval bootstrap;
 };
 
 struct OutcomeEffects {
@@ -89,6 +93,9 @@ struct EffectOptions {
   // Only the groups' values and their difference (no ratios, odds ratios or
   // DiD): the naive comparison reports use beside the matched one.
   bool difference_only = false;
+  // Pair (cluster) bootstrap of each difference: replicates (0 = none), seed.
+  int bootstrap_replicates = 0;
+  uint64_t bootstrap_seed = 1;
 };
 
 std::vector<OutcomeEffects> estimate_effects(const Table& patients, const Table& yearly,

@@ -156,6 +156,10 @@ StudySpec load_study(const std::string& path) {
   if (auto r = root.find_table("report")) {
     s.level = r->get_double("level", 0.95);
     if (!(s.level > 0 && s.level < 1)) throw InputError(r->where("level") + ": the confidence level lies in (0, 1)");
+    s.bootstrap = static_cast<int>(r->get_int("bootstrap", 0));
+    if (s.bootstrap != 0 && (s.bootstrap < 10 || s.bootstrap > 100000)) {
+      throw InputError(r->where("bootstrap") + ": bootstrap replicates lie in 10..100000 (0: no bootstrap)");
+    }
   }
   if (s.outcomes.empty() && !s.mortality) {
     throw InputError(path + ": the study has no [[outcome]] and no [mortality]; add at least one");
@@ -242,6 +246,8 @@ void run_study(const StudySpec& spec, const StudyRunOptions& options, std::ostre
   EffectOptions eo;
   eo.level = spec.level;
   eo.columns = spec.columns;
+  eo.bootstrap_replicates = spec.bootstrap;
+  eo.bootstrap_seed = spec.seed;
   const std::vector<OutcomeEffects> effects = estimate_effects(patients, yearly, spec.outcomes, eo);
   std::optional<AdjustedMortality> mortality;
   if (spec.mortality) mortality = estimate_adjusted_mortality(patients, yearly, *spec.mortality, eo);
@@ -252,6 +258,7 @@ void run_study(const StudySpec& spec, const StudyRunOptions& options, std::ostre
   naive_options.columns.weights = "impactsim_unit_weight";
   naive_options.columns.subclass = "impactsim_no_matched_sets";
   naive_options.difference_only = true;
+  naive_options.bootstrap_replicates = 0;
   const std::vector<OutcomeEffects> naive = estimate_effects(patients, yearly, spec.outcomes, naive_options);
   stage(5, fmt::format("effects: {} outcomes{}", effects.size(), mortality ? " and adjusted mortality" : ""));
 

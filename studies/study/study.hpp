@@ -42,6 +42,7 @@ struct StudySpec {
 
   // [report]
   double level = 0.95;
+  int bootstrap = 0;  // pair (cluster) bootstrap replicates of each difference; 0 = none
 };
 
 // Reads and checks a study file: unknown keys, wrong types and missing

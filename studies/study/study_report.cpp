@@ -78,6 +78,12 @@ nlohmann::json year_json(const YearEffect& e, EffectKind kind, bool has_did) {
   if (kind != EffectKind::Spending) j["ratio"] = estimate_json(e.ratio);
   if (kind == EffectKind::Binary) j["odds_ratio"] = estimate_json(e.odds_ratio);
   if (has_did) j["difference_in_differences"] = estimate_json(e.did);
+  if (e.bootstrapped) {
+    j["bootstrap"] = {{"replicates", e.bootstrap.replicates},
+                      {"std_error", num(e.bootstrap.std_error)},
+                      {"percentile", {num(e.bootstrap.percentile_lower), num(e.bootstrap.percentile_upper)}},
+                      {"bca", {num(e.bootstrap.bca_lower), num(e.bootstrap.bca_upper)}}};
+  }
   return j;
 }
 
@@ -102,6 +108,8 @@ std::string outcome_table(const OutcomeEffects& o, const OutcomeEffects& naive, 
   if (o.spec.kind == EffectKind::Binary) head.push_back("odds ratio");
   const bool did = !o.spec.baseline_column.empty();
   if (did) head.push_back("difference in differences");
+  const bool boot = !o.years.empty() && o.years.front().bootstrapped;
+  if (boot) head.push_back("bootstrap BCa interval");
   head.push_back("naive difference (unmatched)");
   std::string s = md_header(head);
   for (size_t y = 0; y < o.years.size(); ++y) {
@@ -112,6 +120,10 @@ std::string outcome_table(const OutcomeEffects& o, const OutcomeEffects& naive, 
     if (l.ratio) row.push_back(fmt_ci(e.ratio));
     if (o.spec.kind == EffectKind::Binary) row.push_back(fmt_ci(e.odds_ratio));
     if (did) row.push_back(fmt_ci(e.did, digits));
+    if (boot) {
+      row.push_back(e.bootstrapped ? fmt::format("[{:.{}f}, {:.{}f}]", e.bootstrap.bca_lower, digits, e.bootstrap.bca_upper, digits)
+                                   : ".");
+    }
     row.push_back(fmt_ci(naive.years[y].difference, digits));
     s += md_row(row);
   }
