@@ -55,6 +55,22 @@ class RandomStream {
     using boost::math::policies::promote_double;
     return -1.4142135623730951 * boost::math::erfc_inv(2.0 * u, policy<promote_double<false>>());
   }
+  // Poisson quantile of u: inversion by sequential search, monotone in u (so
+  // that two scenarios drawing with the same u differ only where the mean
+  // moves a threshold: common random numbers). For moderate means (the
+  // search is linear in the mean).
+  static int64_t poisson_quantile(double mean, double u) {
+    if (!(mean > 0)) return 0;
+    double p = std::exp(-mean), cdf = p;
+    int64_t k = 0;
+    while (u > cdf && k < 10'000) {
+      ++k;
+      p *= mean / static_cast<double>(k);
+      cdf += p;
+      if (p < 1e-300 && static_cast<double>(k) > mean) break;
+    }
+    return k;
+  }
   bool bernoulli(double p) { return uniform() < p; }
   int64_t binomial(int64_t n, double p) { return boost::random::binomial_distribution<int64_t, double>(n, p)(*this); }
   int64_t poisson(double mean) {

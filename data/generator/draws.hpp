@@ -25,21 +25,8 @@ enum Process : uint64_t {
 inline double logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 inline double logit(double p) { return std::log(p / (1.0 - p)); }
 
-// Poisson by inversion of the CDF (sequential search), monotone in u. Means
-// above ~700 would underflow exp(-mean); the models stay far below.
-inline int64_t poisson_inverse(double mean, double u) {
-  if (!(mean > 0)) return 0;
-  double p = std::exp(-mean), cdf = p;
-  int64_t k = 0;
-  while (u > cdf && k < 10'000) {
-    ++k;
-    p *= mean / static_cast<double>(k);
-    cdf += p;
-    if (p < 1e-300 && static_cast<double>(k) > mean) break;
-  }
-  return k;
-}
-
+// Poisson by inversion (RandomStream::poisson_quantile), monotone in u.
+inline int64_t poisson_inverse(double mean, double u) { return RandomStream::poisson_quantile(mean, u); }
 
 // A stream for one process of one patient in one year (year may be negative:
 // baseline years; it is offset so the counter word stays non-negative).

@@ -47,7 +47,7 @@ TEST(Cli, VersionAndHelp) {
   Result r = run("--version");
   EXPECT_EQ(r.code, 0);
   EXPECT_EQ(r.output.rfind("impactsim ", 0), 0u) << r.output;
-  for (const char* sub : {"", "describe", "convert", "design", "glm", "generate", "match", "balance", "run"}) {
+  for (const char* sub : {"", "describe", "convert", "design", "glm", "generate", "match", "balance", "run", "simulate"}) {
     r = run(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub;
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << sub << r.output;
@@ -276,6 +276,26 @@ TEST(Cli, RunWritesTheReportsAndRejectsABadStudyFile) {
   testing::write_file(dir.file("bad.toml"), "[study]\nname = \"x\"\nseeed = 1\n[data]\nfile = \"c.h5\"\n[design]\nformula = \"t ~ x\"\n[mortality]\ncovariates = \"x\"\n");
   expect_input_error(run("run " + dir.file("bad.toml") + " --out " + dir.file("bad")), "bad.toml:3: unknown key \"study.seeed\"");
   EXPECT_FALSE(std::filesystem::exists(dir.file("bad")));
+}
+
+TEST(Cli, MicrosimFitAndSimulate) {
+  testing::TempDir dir;
+  Result r = run("generate --patients 3000 --years 3 --out " + dir.file("c.h5"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = run("microsim fit --data " + dir.file("c.h5") + " --out " + dir.file("model.json"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  testing::write_file(dir.file("s.toml"),
+                      "[simulation]\nname = \"t\"\nmodel = \"model.json\"\nhorizon = 3\npsa_draws = 3\n"
+                      "[population]\nfile = \"c.h5\"\n"
+                      "[[scenario]]\nname = \"status quo\"\n"
+                      "[[scenario]]\nname = \"targeted\"\neligible = \"dental == false and age >= 50\"\ntake_up = 0.3\ncost_per_member = 60\n");
+  r = run("simulate " + dir.file("s.toml") + " --out " + dir.file("out"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("[4/4"), std::string::npos) << r.output;
+  EXPECT_NE(testing::read_file(dir.file("out/results.json")).find("\"net_cost_per_death_avoided\""), std::string::npos);
+  EXPECT_NE(testing::read_file(dir.file("out/report.html")).find("<svg"), std::string::npos);
+  testing::write_file(dir.file("bad.toml"), "[simulation]\nname = \"t\"\nhorizon = 0\n[population]\nfile = \"c.h5\"\n[[scenario]]\nname = \"a\"\n");
+  expect_input_error(run("simulate " + dir.file("bad.toml") + " --out " + dir.file("bad")), "bad.toml:3: key \"simulation.horizon\"");
 }
 
 }  // namespace impactsim

@@ -1,0 +1,232 @@
+#include "models/microsim/simulation.hpp"
+
+#include <Eigen/Cholesky>
+#include <cmath>
+
+#include "engine/error.hpp"
+#include "engine/parallel.hpp"
+#include "engine/random_stream.hpp"
+
+namespace impactsim {
+
+const char* output_name(int output) {
+  static const char* names[kOutputs] = {"members", "fundus_2y", "renal_check", "dental", "hosp_stays",
+                                        "hosp_days", "deaths", "spending", "programme_cost"};
+  return names[output];
+}
+
+namespace {
+
+double logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+YearlyEffect effect_of(const nlohmann::json& results, const std::string& column, const char* field, bool log_scale) {
+  YearlyEffect e;
+  if (!results.contains("outcomes")) return e;
+  for (const auto& o : results["outcomes"]) {
+    if (o.value("column", "") != column) continue;
+    e.value.clear();
+    e.std_error.clear();
+    for (const auto& y : o["by_year"]) {
+      const auto& est = y[field];
+      if (!est["estimate"].is_number() || !est["lower"].is_number()) {
+        e.value.push_back(e.value.empty() ? 0.0 : e.value.back());
+        e.std_error.push_back(e.std_error.empty() ? 0.0 : e.std_error.back());
+        continue;
+      }
+      const double v = est["estimate"], lo = est["lower"], hi = est["upper"];
+      e.value.push_back(log_scale ? std::log(v) : v);
+      e.std_error.push_back(log_scale ? (std::log(hi) - std::log(lo)) / (2 * 1.959963984540054) : (hi - lo) / (2 * 1.959963984540054));
+    }
+    if (e.value.empty()) e = YearlyEffect{};
+  }
+  return e;
+}
+
+nlohmann::json yearly_json(const YearlyEffect& e) { return {{"value", e.value}, {"std_error", e.std_error}}; }
+
+}  // namespace
+
+EnrolmentEffects EnrolmentEffects::from_study_results(const nlohmann::json& r, const std::string& where) {
+  if (!r.is_object() || !r.contains("study") || !r.contains("outcomes")) {
+    throw InputError(where + ": not a study's results.json (written by impactsim run)");
+  }
+  EnrolmentEffects e;
+  e.fundus = effect_of(r, "fundus_2y", "odds_ratio", true);
+  e.renal_check = effect_of(r, "renal_check", "odds_ratio", true);
+  e.dental = effect_of(r, "dental", "odds_ratio", true);
+  e.stays = effect_of(r, "hosp_stays", "ratio", true);
+  e.days = effect_of(r, "hosp_days", "ratio", true);
+  e.spending = effect_of(r, "spend_total", "difference", false);
+  if (r.contains("adjusted_mortality")) {
+    e.death.value.clear();
+    e.death.std_error.clear();
+    for (const auto& y : r["adjusted_mortality"]["by_year"]) {
+      const auto& est = y["adjusted_odds_ratio"];
+      if (!est["estimate"].is_number()) continue;
+      e.death.value.push_back(std::log(est["estimate"].get<double>()));
+      e.death.std_error.push_back((std::log(est["upper"].get<double>()) - std::log(est["lower"].get<double>())) / (2 * 1.959963984540054));
+    }
+    if (e.death.value.empty()) e.death = YearlyEffect{};
+  }
+  return e;
+}
+
+nlohmann::json EnrolmentEffects::to_json() const {
+  return {{"death_log_odds_ratio", yearly_json(death)},   {"fundus_2y_log_odds_ratio", yearly_json(fundus)},
+          {"renal_check_log_odds_ratio", yearly_json(renal_check)}, {"dental_log_odds_ratio", yearly_json(dental)},
+          {"hosp_stays_log_rate_ratio", yearly_json(stays)},  {"hosp_days_log_rate_ratio", yearly_json(days)},
+          {"spending_difference_euros", yearly_json(spending)}};
+}
+
+SimulationResult simulate(const TransitionModels& models, const EnrolmentEffects& effects, const Eigen::MatrixXd& state,
+                          const std::vector<int64_t>& ids, const std::vector<Scenario>& scenarios,
+                          const SimulationOptions& options) {
+  if (options.horizon < 1 || options.horizon > 100) throw InputError("horizon must lie in 1..100 years");
+  if (options.psa_draws < 0) throw InputError("psa_draws must be 0 or more");
+  if (scenarios.empty()) throw InputError("no scenario to simulate");
+  const auto n = static_cast<size_t>(state.rows());
+  for (const auto& s : scenarios) {
+    if (!s.eligible.empty() && s.eligible.size() != n) throw std::invalid_argument("simulate: eligibility of another length");
+    for (double p : {s.take_up, s.drop_out}) {
+      if (!(p >= 0 && p <= 1)) throw InputError("scenario \"" + s.name + "\": probabilities must lie in [0, 1]");
+    }
+    for (double p : s.ramp_up) {
+      if (!(p >= 0 && p <= 1)) throw InputError("scenario \"" + s.name + "\": ramp-up fractions must lie in [0, 1]");
+    }
+  }
+  const int H = options.horizon;
+  const int draws = 1 + options.psa_draws;
+  SimulationResult res;
+  for (const auto& s : scenarios) res.scenarios.push_back(s.name);
+  res.horizon = H;
+  res.draws = draws;
+  res.totals.assign(static_cast<size_t>(draws) * scenarios.size() * static_cast<size_t>(H) * kOutputs, 0.0);
+
+  // Cholesky factors of the coefficient covariances, for the PSA draws.
+  std::vector<Eigen::MatrixXd> chol;
+  for (const auto& m : models.models) {
+    Eigen::LLT<Eigen::MatrixXd> llt(m.cov);
+    chol.push_back(llt.info() == Eigen::Success ? Eigen::MatrixXd(llt.matrixL()) : Eigen::MatrixXd::Zero(m.cov.rows(), m.cov.cols()));
+  }
+  const size_t per_year = kOutputs;
+  std::vector<double> discounts;
+  for (int t = 1; t <= H; ++t) discounts.push_back(std::pow(1.0 + options.discount_rate, -(t - 1)));
+  for (int d = 0; d < draws; ++d) {
+    // Parameters of this draw.
+    std::vector<Eigen::VectorXd> beta;
+    for (size_t k = 0; k < models.models.size(); ++k) {
+      Eigen::VectorXd b = models.models[k].beta;
+      if (d > 0) {
+        RandomStream r(options.seed, static_cast<uint64_t>(d), 0x707361 + k);
+        Eigen::VectorXd z(b.size());
+        for (Eigen::Index j = 0; j < z.size(); ++j) z[j] = r.normal();
+        b += chol[k] * z;
+      }
+      beta.push_back(std::move(b));
+    }
+    auto draw_effect = [&](const YearlyEffect& e, uint64_t stream) {
+      std::vector<double> v(static_cast<size_t>(H));
+      RandomStream r(options.seed, static_cast<uint64_t>(d), 0x656666 + stream);
+      const double z = d > 0 ? r.normal() : 0.0;  // one draw per effect: years move together
+      for (int t = 1; t <= H; ++t) v[static_cast<size_t>(t - 1)] = e.at(t) + z * e.se_at(t);
+      return v;
+    };
+    const auto e_death = draw_effect(effects.death, 0), e_fundus = draw_effect(effects.fundus, 1),
+               e_renal = draw_effect(effects.renal_check, 2), e_dental = draw_effect(effects.dental, 3),
+               e_stays = draw_effect(effects.stays, 4), e_days = draw_effect(effects.days, 5),
+               e_spend = draw_effect(effects.spending, 6);
+    const double sigma = models[Process::LogSpending].sigma;
+
+    for (size_t s = 0; s < scenarios.size(); ++s) {
+      const Scenario& sc = scenarios[s];
+      std::vector<double> sums = deterministic_reduce(
+          n, 8192, std::vector<double>(static_cast<size_t>(H) * per_year, 0.0),
+          [&](size_t begin, size_t end) {
+            std::vector<double> acc(static_cast<size_t>(H) * per_year, 0.0);
+            // Per person, the part of each linear predictor that does not
+            // change (all but age and the previous year's events).
+            constexpr int kProcs = static_cast<int>(Process::Count);
+            double fixed[kProcs], lag_beta[kProcs][4], age_beta[kProcs];
+            for (size_t i = begin; i < end; ++i) {
+              const auto row = static_cast<Eigen::Index>(i);
+              for (int p = 0; p < kProcs; ++p) {
+                const Eigen::VectorXd& b = beta[static_cast<size_t>(p)];
+                double f = b[0];
+                for (int j = 0; j < 9; ++j) f += b[j + 1] * state(row, j);  // age at baseline included
+                fixed[p] = f;
+                age_beta[p] = b[1];
+                for (int j = 0; j < 4; ++j) lag_beta[p][j] = b[10 + j];
+              }
+              double lag[4] = {state(row, 9), state(row, 10), state(row, 11), state(row, 12)};
+              bool member = false, left = false;
+              const bool eligible = !sc.eligible.empty() && sc.eligible[i];
+              for (int t = 1; t <= H; ++t) {
+                RandomStream r(options.seed, static_cast<uint64_t>(ids[i]), 0x6d73, static_cast<uint64_t>(t));
+                double u[9];
+                for (double& v : u) v = r.uniform();
+                const size_t k = static_cast<size_t>(t - 1);
+                // Enrolment and drop-out.
+                if (member && u[1] < sc.drop_out) {
+                  member = false;
+                  left = true;
+                } else if (!member && !left && eligible) {
+                  const double ramp = sc.ramp_up[std::min(k, sc.ramp_up.size() - 1)];
+                  if (u[0] < sc.take_up * ramp) member = true;
+                }
+                auto lp = [&](Process proc) {
+                  const int p = static_cast<int>(proc);
+                  return fixed[p] + age_beta[p] * t + lag_beta[p][0] * lag[0] + lag_beta[p][1] * lag[1] +
+                         lag_beta[p][2] * lag[2] + lag_beta[p][3] * lag[3];
+                };
+                const double m = member ? 1.0 : 0.0;
+                const bool dead = u[2] < logistic(lp(Process::Death) + m * e_death[k]);
+                const double exposure = dead ? 0.5 : 1.0;
+                const bool fundus = u[3] < logistic(lp(Process::Fundus) + m * e_fundus[k]) * exposure;
+                const bool renal = u[4] < logistic(lp(Process::RenalCheck) + m * e_renal[k]) * exposure;
+                const bool dental = u[5] < logistic(lp(Process::Dental) + m * e_dental[k]) * exposure;
+                const int64_t stays =
+                    RandomStream::poisson_quantile(std::exp(lp(Process::HospStays) + m * e_stays[k]) * exposure, u[6]);
+                int64_t days = 0;
+                if (stays > 0) {
+                  days = stays + RandomStream::poisson_quantile(
+                                     static_cast<double>(stays) * std::exp(lp(Process::ExtraDays) + m * e_days[k]), u[7]);
+                }
+                const double spend = std::max(
+                    0.0, std::expm1(lp(Process::LogSpending) + sigma * RandomStream::normal_quantile(u[8])) * exposure +
+                             m * e_spend[k] * exposure);
+                const double discount = discounts[k];
+                double* a = &acc[k * per_year];
+                a[kMembers] += m;
+                a[kFundus] += fundus;
+                a[kRenalCheck] += renal;
+                a[kDental] += dental;
+                a[kStays] += static_cast<double>(stays);
+                a[kDays] += static_cast<double>(days);
+                a[kDeaths] += dead;
+                a[kSpending] += spend * discount;
+                a[kProgrammeCost] += m * sc.cost_per_member * exposure * discount;
+                if (dead) break;
+                lag[0] = fundus;
+                lag[1] = renal;
+                lag[2] = dental;
+                lag[3] = stays > 0;
+              }
+            }
+            return acc;
+          },
+          [](std::vector<double>& a, const std::vector<double>& b) {
+            for (size_t j = 0; j < a.size(); ++j) a[j] += b[j];
+          });
+      for (int t = 1; t <= H; ++t) {
+        for (int o = 0; o < kOutputs; ++o) {
+          res.totals[((static_cast<size_t>(d) * scenarios.size() + s) * static_cast<size_t>(H) + static_cast<size_t>(t - 1)) *
+                         kOutputs + static_cast<size_t>(o)] =
+              options.scale * sums[static_cast<size_t>(t - 1) * per_year + static_cast<size_t>(o)];
+        }
+      }
+    }
+  }
+  return res;
+}
+
+}  // namespace impactsim

@@ -1,0 +1,88 @@
+// The cohort microsimulation of scale-up scenarios: individual, annual,
+// with common random numbers and probabilistic sensitivity analysis.
+//
+// Each year, for each person alive: enrolment (eligible persons enrol with
+// probability take-up × ramp-up of the year; members drop out at a yearly
+// rate), death, each exam in its window, hospital stays and days, spending,
+// ageing. The processes are the fitted transition models; members' processes
+// are shifted by the effects of enrolment (odds ratios, rate ratios, spending
+// difference) by year since the start.
+//
+// Common random numbers: a person's uniforms in a year come from a Philox
+// stream keyed by (seed, person id, year) in a fixed order, the same in every
+// scenario and every PSA draw; scenarios differ only where policy differs,
+// and results do not depend on the thread count.
+//
+// PSA: draw 0 uses the point estimates; draws 1..N take the coefficients of
+// every model from a multivariate normal (mean, covariance) and each effect
+// from a normal on its own scale.
+#pragma once
+
+#include <Eigen/Core>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "models/microsim/transition_models.hpp"
+
+namespace impactsim {
+
+// An effect of enrolment by year since the start (index 0 = year 1; the last
+// value holds for later years), on its scale (log odds or log rate ratio, or
+// euros), with its standard error.
+struct YearlyEffect {
+  std::vector<double> value = {0.0}, std_error = {0.0};
+  double at(int year) const { return value[static_cast<size_t>(std::min<int>(year, static_cast<int>(value.size())) - 1)]; }
+  double se_at(int year) const {
+    return std_error[static_cast<size_t>(std::min<int>(year, static_cast<int>(std_error.size())) - 1)];
+  }
+};
+
+struct EnrolmentEffects {
+  YearlyEffect death, fundus, renal_check, dental;  // log odds ratios
+  YearlyEffect stays, days;                         // log rate ratios
+  YearlyEffect spending;                            // euros per member-year
+  // From a study's results.json (impactsim run): the adjusted mortality odds
+  // ratio, the odds ratios of outcomes fundus_2y, renal_check and dental, the
+  // rate ratios of hosp_stays and hosp_days, the difference of spend_total.
+  // Standard errors from the 95% intervals. Absent outcomes have no effect.
+  static EnrolmentEffects from_study_results(const nlohmann::json& results, const std::string& where);
+  nlohmann::json to_json() const;
+};
+
+struct Scenario {
+  std::string name;
+  std::vector<uint8_t> eligible;   // per person; empty = nobody
+  double take_up = 0;              // yearly probability an eligible non-member enrols (× ramp-up)
+  std::vector<double> ramp_up = {1.0};  // by year, last value holds
+  double drop_out = 0;             // yearly probability a member leaves (for good)
+  double cost_per_member = 0;      // euros per member-year
+};
+
+struct SimulationOptions {
+  int horizon = 10;
+  double discount_rate = 0.0;  // spending and cost, from year 1
+  uint64_t seed = 1;
+  int psa_draws = 0;
+  double scale = 1.0;          // multiplies every total (weight to national counts)
+};
+
+enum Output { kMembers, kFundus, kRenalCheck, kDental, kStays, kDays, kDeaths, kSpending, kProgrammeCost, kOutputs };
+const char* output_name(int output);
+
+struct SimulationResult {
+  std::vector<std::string> scenarios;
+  int horizon = 0, draws = 1;  // draws: 1 + PSA draws (draw 0: point estimates)
+  std::vector<double> totals;  // [draw][scenario][year][output]
+  double at(int draw, size_t scenario, int year, int output) const {
+    return totals[((static_cast<size_t>(draw) * scenarios.size() + scenario) * static_cast<size_t>(horizon) +
+                   static_cast<size_t>(year - 1)) * kOutputs + static_cast<size_t>(output)];
+  }
+};
+
+// `state`: baseline state per person (baseline_state()); `ids`: their ids.
+SimulationResult simulate(const TransitionModels& models, const EnrolmentEffects& effects, const Eigen::MatrixXd& state,
+                          const std::vector<int64_t>& ids, const std::vector<Scenario>& scenarios,
+                          const SimulationOptions& options);
+
+}  // namespace impactsim

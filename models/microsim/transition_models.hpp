@@ -1,0 +1,57 @@
+// The yearly transition models of the cohort microsimulation, fitted on a
+// claims cohort by the GLM engine and stored with their coefficients and
+// covariance (for probabilistic sensitivity analysis).
+//
+// Each model is a GLM on person-years of non-members (the status quo; the
+// effects of enrolment come from a study's results) with the same state
+// variables: current age, sex, treatment, comorbidities, deprivation, low
+// income, and the previous year's exams and hospitalisation:
+//   death         binomial logit
+//   fundus_2y     binomial logit (fundus exam in the 2-year window)
+//   renal_check   binomial logit
+//   dental        binomial logit
+//   hosp_stays    Poisson log, offset log(exposure)
+//   extra_days    Poisson log on days beyond the first of each stay, offset log(stays)
+//   log_spending  Gaussian on log(1 + total spending), with its residual SD
+#pragma once
+
+#include <Eigen/Core>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "engine/table.hpp"
+
+namespace impactsim {
+
+// The state variables, in the order of every model's columns after the intercept.
+const std::vector<std::string>& microsim_state_names();
+
+enum class Process { Death, Fundus, RenalCheck, Dental, HospStays, ExtraDays, LogSpending, Count };
+const char* to_string(Process p);
+
+struct TransitionModel {
+  Process process = Process::Death;
+  Eigen::VectorXd beta;  // intercept, then the state variables
+  Eigen::MatrixXd cov;   // covariance of beta
+  double sigma = 0;      // residual SD (log_spending)
+  double rows = 0;       // person-years fitted on
+};
+
+struct TransitionModels {
+  std::string programme;
+  std::vector<TransitionModel> models;  // indexed by Process
+  const TransitionModel& operator[](Process p) const { return models[static_cast<size_t>(p)]; }
+  nlohmann::json to_json() const;
+  static TransitionModels from_json(const nlohmann::json& j, const std::string& where);
+};
+
+// Fits the models on a diabetes cohort (tables patients and yearly as
+// impactsim generate writes them). InputError names a missing column.
+TransitionModels fit_transition_models(const Table& patients, const Table& yearly);
+
+// The state variables of each patient at baseline (rows = patients), in
+// microsim_state_names() order.
+Eigen::MatrixXd baseline_state(const Table& patients);
+
+}  // namespace impactsim

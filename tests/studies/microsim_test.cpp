@@ -1,0 +1,154 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+#include <sstream>
+
+#include "data/generator/generate.hpp"
+#include "engine/error.hpp"
+#include "engine/parallel.hpp"
+#include "models/microsim/simulation.hpp"
+#include "studies/study/scenarios.hpp"
+#include "test_util.hpp"
+
+namespace impactsim {
+namespace {
+
+std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+struct Fixture {
+  Table patients, yearly;
+  TransitionModels models;
+};
+
+const Fixture& fixture() {
+  static const Fixture f = [] {
+    generator::GenerateOptions g;
+    g.patients = 30000;
+    g.years = 5;
+    g.seed = 77;
+    generator::GeneratedCohort c = generator::generate_in_memory(g);
+    Fixture x{std::move(c.patients), std::move(c.yearly), {}};
+    x.models = fit_transition_models(x.patients, x.yearly);
+    return x;
+  }();
+  return f;
+}
+
+std::vector<int64_t> ids_of(const Table& t) {
+  const auto v = t.column("id").i64();
+  return {v.begin(), v.end()};
+}
+
+// The status quo, simulated on the generator's non-members, reproduces their
+// observed yearly rates (the models were fitted on them).
+TEST(Microsim, StatusQuoReproducesTheCohortsYearlyMarginals) {
+  const Fixture& f = fixture();
+  std::vector<uint8_t> keep;
+  for (uint8_t e : f.patients.column("enrolled").b8()) keep.push_back(!e);
+  const Table pop = f.patients.filter(keep);
+  SimulationOptions o;
+  o.horizon = 5;
+  const SimulationResult r = simulate(f.models, {}, baseline_state(pop), ids_of(pop), {{"status quo", {}, 0, {1.0}, 0, 0}}, o);
+  // Observed: non-members' deaths and fundus windows by year.
+  std::map<int64_t, bool> non_member;
+  const auto pid = f.patients.column("id").i64();
+  for (size_t i = 0; i < pid.size(); ++i) non_member[pid[i]] = !f.patients.column("enrolled").b8()[i];
+  std::vector<double> deaths(6, 0), fundus(6, 0), alive(6, 0), days(6, 0);
+  const Table& y = f.yearly;
+  for (size_t i = 0; i < y.num_rows(); ++i) {
+    if (!non_member[y.column("id").i64()[i]]) continue;
+    const auto t = static_cast<size_t>(y.column("year").i64()[i]);
+    alive[t] += 1;
+    deaths[t] += y.column("death").b8()[i];
+    fundus[t] += y.column("fundus_2y").b8()[i];
+    days[t] += static_cast<double>(y.column("hosp_days").i64()[i]);
+  }
+  for (int t = 1; t <= 5; ++t) {
+    const auto k = static_cast<size_t>(t);
+    const double sim_alive = static_cast<double>(pop.num_rows()) -
+                             [&] { double d = 0; for (int s = 1; s < t; ++s) d += r.at(0, 0, s, kDeaths); return d; }();
+    EXPECT_NEAR(r.at(0, 0, t, kDeaths) / sim_alive, deaths[k] / alive[k], 0.004) << "deaths, year " << t;
+    // Exams drift a little: the models carry last year's exam, the generator a
+    // persistent latent propensity to be followed up (2.5 points tolerated).
+    EXPECT_NEAR(r.at(0, 0, t, kFundus) / sim_alive, fundus[k] / alive[k], 0.025) << "fundus, year " << t;
+    EXPECT_NEAR(r.at(0, 0, t, kDays) / sim_alive, days[k] / alive[k], 0.1 * days[k] / alive[k]) << "days, year " << t;
+  }
+}
+
+TEST(Microsim, CommonRandomNumbersNoEffectNoIncrementAndThreadIndependence) {
+  const Fixture& f = fixture();
+  std::vector<uint8_t> everyone(f.patients.num_rows(), 1);
+  const std::vector<Scenario> sc = {{"status quo", {}, 0, {1.0}, 0, 0}, {"all invited", everyone, 0.5, {1.0}, 0.1, 60}};
+  SimulationOptions o;
+  o.horizon = 4;
+  o.psa_draws = 5;
+  const int before = thread_count();
+  set_thread_count(1);
+  const SimulationResult a = simulate(f.models, {}, baseline_state(f.patients), ids_of(f.patients), sc, o);
+  set_thread_count(3);
+  const SimulationResult b = simulate(f.models, {}, baseline_state(f.patients), ids_of(f.patients), sc, o);
+  set_thread_count(before);
+  EXPECT_EQ(a.totals, b.totals);
+  for (int d = 0; d < a.draws; ++d) {
+    for (int t = 1; t <= 4; ++t) {
+      for (int out : {kDeaths, kFundus, kStays, kDays, kSpending}) {
+        EXPECT_EQ(a.at(d, 1, t, out), a.at(d, 0, t, out)) << output_name(out) << " year " << t;  // zero effects: no change
+      }
+      EXPECT_GT(a.at(d, 1, t, kProgrammeCost), 0);
+    }
+  }
+}
+
+TEST(Microsim, EffectsFromAStudyLowerDeathsWhenTheOddsRatioIsBelowOne) {
+  const Fixture& f = fixture();
+  EnrolmentEffects e;
+  e.death.value = {std::log(0.5)};
+  e.death.std_error = {0.0};
+  std::vector<uint8_t> everyone(f.patients.num_rows(), 1);
+  SimulationOptions o;
+  o.horizon = 3;
+  const SimulationResult r = simulate(f.models, e, baseline_state(f.patients), ids_of(f.patients),
+                                      {{"status quo", {}, 0, {1.0}, 0, 0}, {"all", everyone, 1.0, {1.0}, 0, 0}}, o);
+  for (int t = 1; t <= 3; ++t) EXPECT_LT(r.at(0, 1, t, kDeaths), 0.7 * r.at(0, 0, t, kDeaths));
+}
+
+TEST(Microsim, ScenarioFileErrors) {
+  testing::TempDir dir;
+  std::string good = testing::read_file(std::string(IMPACTSIM_STUDIES) + "/scaleup_diabetes.toml");
+  // The copy lives elsewhere: point it at the study results by absolute path, and make it small.
+  const std::string rel = "effects = \"expected/sophia_diabetes.json\"";
+  good.replace(good.find(rel), rel.size(), "effects = \"" + std::string(IMPACTSIM_STUDIES) + "/expected/sophia_diabetes.json\"");
+  good.replace(good.find("patients = 100000"), 17, "patients = 2000");
+  auto with = [&](const std::string& from, const std::string& to) {
+    std::string s = good;
+    const size_t at = s.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    s.replace(at, from.size(), to);
+    testing::write_file(dir.file("s.toml"), s);
+    return error_of([&] {
+      const ScenarioFile f = load_scenario_file(dir.file("s.toml"));
+      std::ostringstream progress;
+      run_scenarios(f, dir.file("out"), progress);
+    });
+  };
+  EXPECT_NE(with("horizon = 10", "horizon = -1").find("horizon lies in 1..100"), std::string::npos);
+  EXPECT_NE(with("take_up = 0.25", "take_up = 1.25").find("a probability must lie in [0, 1]"), std::string::npos);
+  EXPECT_NE(with("eligible = \"pilot_area\"", "eligible = \"pilot_aera\"").find("unknown column \"pilot_aera\"; did you mean \"pilot_area\"?"),
+            std::string::npos);
+  testing::write_file(dir.file("asthma.json"), R"({"study": {}, "outcomes": [], "data": {"programme": "asthma"}})");
+  EXPECT_NE(with(std::string(IMPACTSIM_STUDIES) + "/expected/sophia_diabetes.json", dir.file("asthma.json"))
+                .find("results of the \"asthma\" programme"),
+            std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("out")));
+}
+
+}  // namespace
+}  // namespace impactsim
