@@ -17,6 +17,7 @@
 #include "engine/row_filter.hpp"
 #include "engine/svg_chart.hpp"
 #include "engine/version.hpp"
+#include "models/calibration/calibration.hpp"
 #include "studies/study/study_report.hpp"
 
 namespace impactsim {
@@ -100,6 +101,16 @@ ScenarioFile load_scenario_file(const std::string& path) {
     f.scenarios.push_back(std::move(sc));
   }
   if (f.scenarios.empty()) throw InputError(path + ": no [[scenario]]; the first one is the reference (status quo)");
+  if (auto c = root.find_table("calibration")) {
+    for (const char* key : {"death", "fundus_2y", "renal_check", "dental", "hosp_stays"}) {
+      if (!c->has(key)) continue;
+      const double v = c->get_double(key);
+      if (!(v > 0) || (std::string(key) != "hosp_stays" && !(v < 1))) {
+        throw InputError(c->where(key) + ": a target rate lies in (0, 1) (hosp_stays: positive, per person-year)");
+      }
+      f.calibration.push_back({key, v});
+    }
+  }
   root.reject_unknown_keys();
   return f;
 }
@@ -189,11 +200,29 @@ void run_scenarios(const ScenarioFile& file, const std::string& out_dir, std::os
   }
   stage(1, fmt::format("population: {} patients{}", patients.num_rows(), file.generate ? " (generated)" : ""));
   if (!models) models = fit_transition_models(patients, yearly);
-  stage(2, "transition models: " + std::string(file.model_file.empty() ? "fitted on the population" : "read from " + file.model_file));
+  const Eigen::MatrixXd state = baseline_state(patients);
+  nlohmann::json calibration = nullptr;
+  if (!file.calibration.empty()) {
+    std::vector<CalibrationTarget> targets;
+    for (const auto& [name, rate] : file.calibration) {
+      for (int p = 0; p < static_cast<int>(Process::Count); ++p) {
+        if (name == to_string(static_cast<Process>(p))) targets.push_back({static_cast<Process>(p), rate});
+      }
+    }
+    const CalibrationResult cr = calibrate_intercepts(*models, state, targets);
+    calibration = nlohmann::json::array();
+    for (size_t k = 0; k < targets.size(); ++k) {
+      calibration.push_back({{"process", to_string(targets[k].process)}, {"target", targets[k].rate},
+                             {"before", cr.before[k]}, {"after", cr.after[k]}, {"residual", cr.after[k] - targets[k].rate},
+                             {"intercept_shift", cr.shifts[k]}});
+    }
+    if (!cr.converged) throw InputError(file.path + ": calibration did not converge (" + cr.report + ")");
+  }
+  stage(2, "transition models: " + std::string(file.model_file.empty() ? "fitted on the population" : "read from " + file.model_file) +
+               (file.calibration.empty() ? "" : fmt::format(", {} intercepts calibrated", file.calibration.size())));
 
   SimulationOptions so = file.simulation;
   if (file.national_patients > 0) so.scale = file.national_patients / static_cast<double>(patients.num_rows());
-  const Eigen::MatrixXd state = baseline_state(patients);
   const Column& id = patients.column("id");
   std::vector<int64_t> ids(patients.num_rows());
   for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int64_t>(id.numeric_value(i));
@@ -210,6 +239,7 @@ void run_scenarios(const ScenarioFile& file, const std::string& out_dir, std::os
                      {"psa_draws", so.psa_draws}, {"scale", so.scale}, {"population", patients.num_rows()}};
   j["effects"] = effects ? effects->to_json() : nlohmann::json(nullptr);
   j["transition_models"] = models->to_json();
+  j["calibration"] = calibration;
   std::string md = "# " + file.title + "\n\n";
   md += fmt::format("Scenario file `{}` (hash {}), seed {}, {} {}. Population {} patients{}, horizon {} years, "
                     "discount rate {}, {} PSA draws ({}).\n\n",

@@ -31,6 +31,8 @@ struct ScenarioFile {
   SimulationOptions simulation;
   double national_patients = 0;  // scale totals to this population size (0 = no scaling)
   std::vector<ScenarioSpec> scenarios;
+  // [calibration]: expected year-1 status-quo rates to match (process name -> rate).
+  std::vector<std::pair<std::string, double>> calibration;
 };
 
 // Reads and checks the file (unknown keys, wrong types, missing fields,

@@ -152,3 +152,28 @@ TEST(Microsim, ScenarioFileErrors) {
 
 }  // namespace
 }  // namespace impactsim
+
+#include "models/calibration/calibration.hpp"
+
+namespace impactsim {
+namespace {
+
+TEST(Calibration, RecoversKnownInterceptShifts) {
+  const Fixture& f = fixture();
+  const Eigen::MatrixXd state = baseline_state(f.patients);
+  const std::vector<std::pair<Process, double>> truth = {
+      {Process::Death, 0.3}, {Process::Fundus, -0.2}, {Process::Dental, 0.15}, {Process::HospStays, 0.1}};
+  std::vector<CalibrationTarget> targets;
+  for (const auto& [p, shift] : truth) targets.push_back({p, expected_first_year_rate(f.models, state, p, shift)});
+  TransitionModels m = f.models;
+  const CalibrationResult r = calibrate_intercepts(m, state, targets);
+  ASSERT_TRUE(r.converged) << r.report;
+  for (size_t k = 0; k < truth.size(); ++k) {
+    EXPECT_NEAR(r.shifts[k], truth[k].second, 1e-6) << to_string(truth[k].first);
+    EXPECT_NEAR(r.after[k], targets[k].rate, 1e-9 * targets[k].rate);
+    EXPECT_NEAR(m[truth[k].first].beta[0], f.models[truth[k].first].beta[0] + truth[k].second, 1e-6);
+  }
+}
+
+}  // namespace
+}  // namespace impactsim
