@@ -42,6 +42,7 @@ bench: build
 	@$(BUILD)/bench/engine_bench --benchmark_counters_tabular=true
 	@$(BUILD)/bench/glm_bench --benchmark_counters_tabular=true
 	@$(BUILD)/bench/matching_bench --benchmark_counters_tabular=true
+	@$(BUILD)/bench/microsim_bench --benchmark_counters_tabular=true
 
 fixtures:
 	@scripts/install-deps.sh --r
