@@ -179,6 +179,25 @@ YearData year_data(const Table& yearly, const Column& outcome, const Matched& m,
   return d;
 }
 
+// Every matched patient: 1 when the event year is at most t (missing: no event).
+YearData event_by_year(const Column& event_year, const Matched& m, const std::vector<std::pair<size_t, size_t>>& rows, int t) {
+  YearData d;
+  const auto n = static_cast<Eigen::Index>(rows.size());
+  d.y.resize(n);
+  d.treat.resize(n);
+  d.w.resize(n);
+  for (Eigen::Index k = 0; k < n; ++k) {
+    const size_t p = rows[static_cast<size_t>(k)].second;
+    d.y[k] = !event_year.is_missing(p) && event_year.numeric_value(p) <= t ? 1.0 : 0.0;
+    d.treat[k] = m.treated[p];
+    d.w[k] = m.weight[p];
+    d.cluster.push_back(m.cluster[p]);
+    d.patient.push_back(p);
+    (m.treated[p] ? d.n_treated : d.n_control)++;
+  }
+  return d;
+}
+
 void means_and_difference(const TwoGroupFit& f, double z, YearEffect& e, double scale = 1.0) {
   if (!f.ok) return;
   const double se0 = std::sqrt(f.v(0, 0)), se1 = std::sqrt(f.v(1, 1));
@@ -221,7 +240,10 @@ std::vector<OutcomeEffects> estimate_effects(const Table& patients, const Table&
     if (m.weight[p] > 0) index_rows.push_back({p, p});
   }
   for (const OutcomeSpec& spec : outcomes) {
-    const Table& source = spec.at_index ? patients : yearly;
+    const Table& source = spec.at_index || spec.event_year ? patients : yearly;
+    if (spec.event_year && spec.kind != EffectKind::Binary) {
+      throw InputError("outcome \"" + spec.name + "\": an event year gives a binary outcome (event by year t)");
+    }
     if (spec.at_index && spec.kind == EffectKind::Count) {
       throw InputError("outcome \"" + spec.name + "\": index-year outcomes are binary or spending, not counts");
     }
@@ -236,7 +258,8 @@ std::vector<OutcomeEffects> estimate_effects(const Table& patients, const Table&
     oe.spec = spec;
     const std::vector<int> years = spec.at_index ? std::vector<int>{0} : spec.years;
     for (int t : years) {
-      YearData d = year_data(source, outcome, m, spec.at_index ? index_rows : rows_of(by_year, t), exposure);
+      YearData d = spec.event_year ? event_by_year(outcome, m, index_rows, t)
+                                   : year_data(source, outcome, m, spec.at_index ? index_rows : rows_of(by_year, t), exposure);
       YearEffect e;
       e.year = t;
       e.treated.rows = d.n_treated;

@@ -40,6 +40,10 @@ struct OutcomeSpec {
   // The outcome is a column of the patients table describing the index year
   // (e.g. nurse seen within 15 days of discharge): one comparison, year 0.
   bool at_index = false;
+  // The column (patients table) holds the year of an event, missing when it
+  // did not happen (death_year): the binary outcome of year t is "the event
+  // by the end of year t", over every matched patient (death by year t).
+  bool event_year = false;
 };
 
 struct AdjustedMortalitySpec {

@@ -128,8 +128,11 @@ StudySpec load_study(const std::string& path) {
         spec.kind = EffectKind::Count;
       } else if (kind == "spending") {
         spec.kind = EffectKind::Spending;
+      } else if (kind == "event_by_year") {
+        spec.kind = EffectKind::Binary;
+        spec.event_year = true;
       } else {
-        throw InputError(o.where("kind") + ": \"" + kind + "\" is not binary, count or spending");
+        throw InputError(o.where("kind") + ": \"" + kind + "\" is not binary, count, spending or event_by_year");
       }
       const std::string model = o.get_string("model", spec.kind == EffectKind::Count ? "poisson" : "default");
       if (spec.kind == EffectKind::Count && model != "poisson" && model != "negbin") {
@@ -141,7 +144,7 @@ StudySpec load_study(const std::string& path) {
       if (table != "yearly" && table != "patients") {
         throw InputError(o.where("table") + ": \"" + table + "\" is not yearly (outcomes by year) or patients (index-year outcomes)");
       }
-      spec.at_index = table == "patients";
+      spec.at_index = table == "patients" && !spec.event_year;
       spec.years = years_of(o, "years", horizon);
       s.outcomes.push_back(std::move(spec));
     }
