@@ -1,5 +1,5 @@
-// Helpers shared by the tests: a scratch directory removed at the end, and
-// whole-file reads.
+// Helpers shared by the tests: a scratch directory removed at the end,
+// whole-file reads, and the message of an expected InputError.
 #pragma once
 
 #include <unistd.h>
@@ -7,8 +7,11 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
+
+#include "engine/error.hpp"
 
 namespace impactsim::testing {
 
@@ -49,6 +52,16 @@ inline std::string read_file(const std::string& path) {
 inline void write_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
+}
+
+// The message of the InputError `fn` throws; "" when it throws none.
+inline std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
 }
 
 }  // namespace impactsim::testing

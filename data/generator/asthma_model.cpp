@@ -10,7 +10,6 @@
 // asthma control (from exacerbations and a yearly draw), hospital stays, death
 // (rare), spending (controller drugs in proportion to days covered, relievers,
 // ambulatory care plus the members' extra follow-up).
-#include <boost/math/special_functions/gamma.hpp>
 #include <cmath>
 
 #include "data/generator/cohort_model.hpp"
@@ -20,7 +19,6 @@
 namespace impactsim::generator {
 namespace {
 
-constexpr boost::math::policies::policy<boost::math::policies::promote_double<false>> kDoublePolicy;
 
 enum YearDraw { uDeath, uDeathTime, uPdc, uExacerbations, uControl, uStays, uDays, uAmbulatory, uHospitalCost, uDrugs,
                 kYearDraws };
@@ -95,33 +93,22 @@ class AsthmaModel final : public CohortModel {
         {"exacerbations", ColumnType::Int64, {}, 8, "exacerbations (oral corticosteroid bursts) in year -1"},
         {"asthma_control", ColumnType::Categorical, {"controlled", "partly", "uncontrolled"}, 64, "asthma control in year -1"},
         {"hosp_stays", ColumnType::Int64, {}, 8, "hospital stays in year -1"},
-        {"spend_ambulatory", ColumnType::Int64, {}, 32, "ambulatory spending reimbursed in year -1 (euros)"},
-        {"spend_hospital", ColumnType::Int64, {}, 32, "hospital spending reimbursed in year -1 (euros)"},
-        {"spend_drugs", ColumnType::Int64, {}, 32, "drug spending reimbursed in year -1 (euros)"},
-        {"spend_total", ColumnType::Int64, {}, 32, "total spending reimbursed in year -1 (euros)"},
-        {"enrolled", ColumnType::Bool, {}, 64, "enrolled in the programme in year 0 (the treatment)"},
-        {"death_year", ColumnType::Int64, {}, 8, "year of death (1..H); missing if alive at the end of year H"},
     });
-    if (o.engagement) {
-      pc.push_back({"engagement", ColumnType::Float64, {}, 64, "unobserved engagement trait (only with --engagement)"});
-    }
+    for (auto& c : spending_columns(true)) pc.push_back(std::move(c));
+    pc.push_back({"enrolled", ColumnType::Bool, {}, 64, "enrolled in the programme in year 0 (the treatment)"});
+    pc.push_back(death_year_column());
+    if (o.engagement) pc.push_back(engagement_column());
     yearly_.name = "yearly";
-    yearly_.columns = {
-        {"id", ColumnType::Int64, {}, 32, "patient identifier"},
-        {"year", ColumnType::Int64, {}, 8, "year after the index year (1..H)"},
-        {"exposure", ColumnType::Float64, {}, 64, "person-years observed in the year (below 1 in the year of death)"},
-        {"death", ColumnType::Bool, {}, 64, "died during the year (the patient's last row)"},
+    yearly_.columns = yearly_key_columns();
+    yearly_.columns.insert(yearly_.columns.end(), {
         {"pdc", ColumnType::Float64, {}, 64, "proportion of days covered by controller therapy (0..1)"},
         {"adherent", ColumnType::Bool, {}, 64, "pdc at least 0.8"},
         {"exacerbations", ColumnType::Int64, {}, 8, "exacerbations (oral corticosteroid bursts)"},
         {"asthma_control", ColumnType::Categorical, {"controlled", "partly", "uncontrolled"}, 64, "asthma control"},
         {"hosp_stays", ColumnType::Int64, {}, 8, "hospital stays in the year"},
         {"hosp_days", ColumnType::Int64, {}, 16, "days in hospital in the year"},
-        {"spend_ambulatory", ColumnType::Int64, {}, 32, "ambulatory spending reimbursed (euros)"},
-        {"spend_hospital", ColumnType::Int64, {}, 32, "hospital spending reimbursed (euros)"},
-        {"spend_drugs", ColumnType::Int64, {}, 32, "drug spending reimbursed (euros)"},
-        {"spend_total", ColumnType::Int64, {}, 32, "total spending reimbursed (euros)"},
-    };
+    });
+    for (auto& c : spending_columns(false)) yearly_.columns.push_back(std::move(c));
     truth_ = {
         {"pdc", OutcomeKind::Mean, "proportion of days covered"},
         {"adherent", OutcomeKind::Proportion, "pdc at least 0.8"},
@@ -225,7 +212,7 @@ class AsthmaModel final : public CohortModel {
     p.severity = std::min(p.severity, 2);
     p.smoker = u[bSmoker] < smoker_;
     p.adherence = adherence_sd_ * RandomStream::normal_quantile(u[bAdherence]);
-    p.frailty = boost::math::gamma_p_inv(frailty_shape_, u[bFrailty], kDoublePolicy) / frailty_shape_;
+    p.frailty = gamma_frailty(frailty_shape_, u[bFrailty]);
     p.engagement = opt_.engagement ? RandomStream::normal_quantile(u[bEngagement]) : 0.0;
     const double age_dec = (p.age - 45) / 10.0;
     p.pdc_lp = pdc_intercept_ + p.adherence + pdc_per_severity_ * p.severity + pdc_age_ * age_dec + eng_pdc_ * p.engagement;

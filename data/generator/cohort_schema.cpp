@@ -32,6 +32,34 @@ std::map<std::string, int> TableSchema::storage_bits() const {
   return bits;
 }
 
+std::vector<ColumnSpec> yearly_key_columns() {
+  return {
+      {"id", ColumnType::Int64, {}, 32, "patient identifier"},
+      {"year", ColumnType::Int64, {}, 8, "year after the index year (1..H)"},
+      {"exposure", ColumnType::Float64, {}, 64, "person-years observed in the year (below 1 in the year of death)"},
+      {"death", ColumnType::Bool, {}, 64, "died during the year (the patient's last row)"},
+  };
+}
+
+std::vector<ColumnSpec> spending_columns(bool baseline_year) {
+  const std::string when = baseline_year ? " in year -1" : "";
+  return {
+      {"spend_ambulatory", ColumnType::Int64, {}, 32, "ambulatory spending reimbursed" + when + " (euros)"},
+      {"spend_hospital", ColumnType::Int64, {}, 32, "hospital spending reimbursed" + when + " (euros)"},
+      {"spend_drugs", ColumnType::Int64, {}, 32, "drug spending reimbursed" + when + " (euros)"},
+      {"spend_total", ColumnType::Int64, {}, 32, "total spending reimbursed" + when + " (euros)"},
+  };
+}
+
+ColumnSpec death_year_column() {
+  return {"death_year", ColumnType::Int64, {}, 8, "year of death (1..H); missing if alive at the end of year H"};
+}
+
+ColumnSpec engagement_column() {
+  return {"engagement", ColumnType::Float64, {}, 64,
+          "unobserved engagement trait (only with --engagement; not for adjustment)"};
+}
+
 BlockBuilder::BlockBuilder(const TableSchema& schema)
     : schema_(schema),
       f64_(schema.columns.size()),

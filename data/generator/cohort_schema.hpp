@@ -34,6 +34,14 @@ struct TableSchema {
   std::map<std::string, int> storage_bits() const;
 };
 
+// Columns every programme shares, with the same names and meanings.
+// The yearly table's first four: id, year, exposure, death.
+std::vector<ColumnSpec> yearly_key_columns();
+// Spending by kind and in total, of year -1 (patients table) or of the year.
+std::vector<ColumnSpec> spending_columns(bool baseline_year);
+ColumnSpec death_year_column();
+ColumnSpec engagement_column();
+
 // Fills a block of rows column by column. add_row() appends a row of missing
 // values; set_*() writes a cell of the last row.
 class BlockBuilder {

@@ -18,7 +18,6 @@
 // - hospital stays (Poisson given frailty), days (stays + Poisson extra days),
 //   HbA1c tests and GP visits (Poisson), spending by kind (costs of care used
 //   plus log-normal remainders, growing each year).
-#include <boost/math/special_functions/gamma.hpp>
 #include <cmath>
 
 #include "data/generator/cohort_model.hpp"
@@ -29,8 +28,6 @@
 namespace impactsim::generator {
 namespace {
 
-// Boost.Math in double precision (its default promotes to long double).
-constexpr boost::math::policies::policy<boost::math::policies::promote_double<false>> kDoublePolicy;
 
 enum Exam { kFundus, kCreatinine, kAlbuminuria, kDental, kExams };
 const char* const kExamNames[kExams] = {"fundus", "creatinine", "albuminuria", "dental"};
@@ -181,22 +178,13 @@ class DiabetesModel final : public CohortModel {
     pc.push_back({"gp_visits", ColumnType::Int64, {}, 8, "GP visits in year -1"});
     pc.push_back({"hosp_stays", ColumnType::Int64, {}, 8, "hospital stays in year -1"});
     pc.push_back({"hosp_days", ColumnType::Int64, {}, 16, "days in hospital in year -1"});
-    pc.push_back({"spend_ambulatory", ColumnType::Int64, {}, 32, "ambulatory spending reimbursed in year -1 (euros)"});
-    pc.push_back({"spend_hospital", ColumnType::Int64, {}, 32, "hospital spending reimbursed in year -1 (euros)"});
-    pc.push_back({"spend_drugs", ColumnType::Int64, {}, 32, "drug spending reimbursed in year -1 (euros)"});
-    pc.push_back({"spend_total", ColumnType::Int64, {}, 32, "total spending reimbursed in year -1 (euros)"});
+    for (auto& c : spending_columns(true)) pc.push_back(std::move(c));
     pc.push_back({"enrolled", ColumnType::Bool, {}, 64, "enrolled in the programme in year 0 (the treatment)"});
-    pc.push_back({"death_year", ColumnType::Int64, {}, 8, "year of death (1..H); missing if alive at the end of year H"});
-    if (o.engagement) {
-      pc.push_back({"engagement", ColumnType::Float64, {}, 64,
-                    "unobserved engagement trait (only with --engagement; not for adjustment)"});
-    }
+    pc.push_back(death_year_column());
+    if (o.engagement) pc.push_back(engagement_column());
     yearly_.name = "yearly";
-    yearly_.columns = {
-        {"id", ColumnType::Int64, {}, 32, "patient identifier"},
-        {"year", ColumnType::Int64, {}, 8, "year after the index year (1..H)"},
-        {"exposure", ColumnType::Float64, {}, 64, "person-years observed in the year (below 1 in the year of death)"},
-        {"death", ColumnType::Bool, {}, 64, "died during the year (the patient's last row)"},
+    yearly_.columns = yearly_key_columns();
+    yearly_.columns.insert(yearly_.columns.end(), {
         {"fundus", ColumnType::Bool, {}, 64, "fundus exam in the year"},
         {"fundus_2y", ColumnType::Bool, {}, 64, "fundus exam in the year or the year before (recommended window)"},
         {"creatinine", ColumnType::Bool, {}, 64, "serum creatinine test in the year"},
@@ -207,11 +195,8 @@ class DiabetesModel final : public CohortModel {
         {"gp_visits", ColumnType::Int64, {}, 8, "GP visits in the year"},
         {"hosp_stays", ColumnType::Int64, {}, 8, "hospital stays in the year"},
         {"hosp_days", ColumnType::Int64, {}, 16, "days in hospital in the year"},
-        {"spend_ambulatory", ColumnType::Int64, {}, 32, "ambulatory spending reimbursed (euros)"},
-        {"spend_hospital", ColumnType::Int64, {}, 32, "hospital spending reimbursed (euros)"},
-        {"spend_drugs", ColumnType::Int64, {}, 32, "drug spending reimbursed (euros)"},
-        {"spend_total", ColumnType::Int64, {}, 32, "total spending reimbursed (euros)"},
-    };
+    });
+    for (auto& c : spending_columns(false)) yearly_.columns.push_back(std::move(c));
     truth_ = {
         {"fundus_2y", OutcomeKind::Proportion, "fundus exam in the 2-year window"},
         {"renal_check", OutcomeKind::Proportion, "creatinine and albuminuria in the year"},
@@ -265,7 +250,7 @@ Patient DiabetesModel::draw_patient(int64_t id) const {
     p.n_comorb += p.comorb[c];
   }
   p.care = q_.care_sd * RandomStream::normal_quantile(u[bCare]);
-  p.frailty = boost::math::gamma_p_inv(q_.frailty_shape, u[bFrailty], kDoublePolicy) / q_.frailty_shape;
+  p.frailty = gamma_frailty(q_.frailty_shape, u[bFrailty]);
   p.engagement = opt_.engagement ? RandomStream::normal_quantile(u[bEngagement]) : 0.0;
   const double dep = p.quintile - 3;
   for (int e = 0; e < kExams; ++e) {

@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include <boost/math/special_functions/gamma.hpp>
+
 #include "engine/random_stream.hpp"
 
 namespace impactsim::generator {
@@ -27,6 +29,13 @@ inline double logit(double p) { return std::log(p / (1.0 - p)); }
 
 // Poisson by inversion (RandomStream::poisson_quantile), monotone in u.
 inline int64_t poisson_inverse(double mean, double u) { return RandomStream::poisson_quantile(mean, u); }
+
+// A gamma frailty of mean 1 and the given shape, by inversion of u (Boost in
+// double precision: its default promotes to long double, several times slower).
+inline double gamma_frailty(double shape, double u) {
+  constexpr boost::math::policies::policy<boost::math::policies::promote_double<false>> kDouble;
+  return boost::math::gamma_p_inv(shape, u, kDouble) / shape;
+}
 
 // A stream for one process of one patient in one year (year may be negative:
 // baseline years; it is offset so the counter word stays non-negative).

@@ -9,7 +9,6 @@
 // patients table; then each follow-up year death (logistic in baseline
 // covariates, member odds ratio by year), hospital stays (Poisson given a
 // gamma frailty, member rate ratio), days, GP visits and spending.
-#include <boost/math/special_functions/gamma.hpp>
 #include <cmath>
 
 #include "data/generator/cohort_model.hpp"
@@ -19,7 +18,6 @@
 namespace impactsim::generator {
 namespace {
 
-constexpr boost::math::policies::policy<boost::math::policies::promote_double<false>> kDoublePolicy;
 
 enum Comorbidity { kDiabetes, kRenal, kCopd, kAtrialFibrillation, kComorbidities };
 const char* const kComorbNames[kComorbidities] = {"diabetes", "renal_disease", "copd", "atrial_fibrillation"};
@@ -99,25 +97,17 @@ class HeartFailureModel final : public CohortModel {
         {"gp_15d", ColumnType::Bool, {}, 64, "GP seen within 15 days of discharge"},
         {"nurse_15d", ColumnType::Bool, {}, 64, "nurse seen within 15 days of discharge"},
         {"readmission_30d", ColumnType::Bool, {}, 64, "readmitted within 30 days of discharge"},
-        {"death_year", ColumnType::Int64, {}, 8, "year of death (1..H); missing if alive at the end of year H"},
     });
-    if (o.engagement) {
-      pc.push_back({"engagement", ColumnType::Float64, {}, 64, "unobserved engagement trait (only with --engagement)"});
-    }
+    pc.push_back(death_year_column());
+    if (o.engagement) pc.push_back(engagement_column());
     yearly_.name = "yearly";
-    yearly_.columns = {
-        {"id", ColumnType::Int64, {}, 32, "patient identifier"},
-        {"year", ColumnType::Int64, {}, 8, "year after the index year (1..H)"},
-        {"exposure", ColumnType::Float64, {}, 64, "person-years observed in the year (below 1 in the year of death)"},
-        {"death", ColumnType::Bool, {}, 64, "died during the year (the patient's last row)"},
+    yearly_.columns = yearly_key_columns();
+    yearly_.columns.insert(yearly_.columns.end(), {
         {"hosp_stays", ColumnType::Int64, {}, 8, "hospital stays in the year"},
         {"hosp_days", ColumnType::Int64, {}, 16, "days in hospital in the year"},
         {"gp_visits", ColumnType::Int64, {}, 8, "GP visits in the year"},
-        {"spend_ambulatory", ColumnType::Int64, {}, 32, "ambulatory spending reimbursed (euros)"},
-        {"spend_hospital", ColumnType::Int64, {}, 32, "hospital spending reimbursed (euros)"},
-        {"spend_drugs", ColumnType::Int64, {}, 32, "drug spending reimbursed (euros)"},
-        {"spend_total", ColumnType::Int64, {}, 32, "total spending reimbursed (euros)"},
-    };
+    });
+    for (auto& c : spending_columns(false)) yearly_.columns.push_back(std::move(c));
     truth_ = {
         {"gp_15d", OutcomeKind::AtIndex, "GP seen within 15 days of discharge"},
         {"nurse_15d", OutcomeKind::AtIndex, "nurse seen within 15 days of discharge"},
@@ -249,7 +239,7 @@ class HeartFailureModel final : public CohortModel {
     }
     p.prior_stays = std::min<int64_t>(poisson_inverse(prior_stays_mean_, u[bPriorStays]), 30);
     p.index_los = 1 + poisson_inverse(index_los_mean_ - 1, u[bIndexLos]);
-    p.frailty = boost::math::gamma_p_inv(frailty_shape_, u[bFrailty], kDoublePolicy) / frailty_shape_;
+    p.frailty = gamma_frailty(frailty_shape_, u[bFrailty]);
     p.engagement = opt_.engagement ? RandomStream::normal_quantile(u[bEngagement]) : 0.0;
     const double age_dec = (p.age - 78) / 10.0;
     p.death_lp = death_intercept_ + death_age_ * age_dec + (p.male ? death_male_ : 0.0) + death_nyha_ * p.nyha +

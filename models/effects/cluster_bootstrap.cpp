@@ -6,6 +6,7 @@
 
 #include "engine/error.hpp"
 #include "engine/parallel.hpp"
+#include "engine/quantile.hpp"
 #include "engine/random_stream.hpp"
 
 namespace impactsim {
@@ -13,14 +14,6 @@ namespace {
 
 double statistic(const ClusterSums& s, double scale) {
   return scale * (s.num[1] / s.den[1] - s.num[0] / s.den[0]);
-}
-
-// Quantile with linear interpolation between order statistics (R's type 7).
-double quantile(const std::vector<double>& sorted, double p) {
-  const double h = (static_cast<double>(sorted.size()) - 1) * std::clamp(p, 0.0, 1.0);
-  const auto lo = static_cast<size_t>(std::floor(h));
-  const size_t hi = std::min(lo + 1, sorted.size() - 1);
-  return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
 }
 
 }  // namespace
@@ -63,8 +56,8 @@ BootstrapInterval bootstrap_difference(const std::vector<ClusterSums>& clusters,
   }
   std::sort(sorted.begin(), sorted.end());
   const double alpha = (1 - options.level) / 2;
-  out.percentile_lower = quantile(sorted, alpha);
-  out.percentile_upper = quantile(sorted, 1 - alpha);
+  out.percentile_lower = sorted_quantile(sorted, alpha);
+  out.percentile_upper = sorted_quantile(sorted, 1 - alpha);
   double mean = 0;
   for (double v : sorted) mean += v;
   mean /= static_cast<double>(sorted.size());
@@ -101,8 +94,8 @@ BootstrapInterval bootstrap_difference(const std::vector<ClusterSums>& clusters,
     const double z = boost::math::quantile(n01, p);
     return boost::math::cdf(n01, z0 + (z0 + z) / (1 - a * (z0 + z)));
   };
-  out.bca_lower = quantile(sorted, adjusted(alpha));
-  out.bca_upper = quantile(sorted, adjusted(1 - alpha));
+  out.bca_lower = sorted_quantile(sorted, adjusted(alpha));
+  out.bca_upper = sorted_quantile(sorted, adjusted(1 - alpha));
   return out;
 }
 

@@ -14,6 +14,7 @@
 #include "engine/config_file.hpp"
 #include "engine/error.hpp"
 #include "engine/hdf5_table.hpp"
+#include "engine/quantile.hpp"
 #include "engine/row_filter.hpp"
 #include "engine/svg_chart.hpp"
 #include "engine/version.hpp"
@@ -127,12 +128,7 @@ Summary summarize(const std::vector<double>& by_draw) {
   if (by_draw.size() < 2) return s;
   std::vector<double> v(by_draw.begin() + 1, by_draw.end());
   std::sort(v.begin(), v.end());
-  auto q = [&](double p) {
-    const double h = (static_cast<double>(v.size()) - 1) * p;
-    const auto lo = static_cast<size_t>(std::floor(h));
-    const size_t hi = std::min(lo + 1, v.size() - 1);
-    return v[lo] + (h - static_cast<double>(lo)) * (v[hi] - v[lo]);
-  };
+  auto q = [&](double p) { return sorted_quantile(v, p); };
   s.lower = q(0.025);
   s.median = q(0.5);
   s.upper = q(0.975);

@@ -13,15 +13,6 @@
 namespace impactsim::generator {
 namespace {
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
-
 GenerateSummary run(const std::string& programme, int64_t n, int years, const std::string& dir,
                     const std::string& name = "cohort") {
   GenerateOptions o;
@@ -160,9 +151,9 @@ TEST(Generator, AsthmaAndHeartFailureCohorts) {
 TEST(Generator, BadInputIsReportedAndNothingIsWritten) {
   testing::TempDir dir;
   const std::string d = dir.path().string();
-  EXPECT_NE(error_of([&] { run("diabetis", 10, 2, d); }).find("did you mean \"diabetes\""), std::string::npos);
-  EXPECT_NE(error_of([&] { run("diabetes", 0, 2, d); }).find("--patients must be at least 1"), std::string::npos);
-  EXPECT_NE(error_of([&] { run("diabetes", 10, 0, d); }).find("--years"), std::string::npos);
+  EXPECT_NE(testing::error_of([&] { run("diabetis", 10, 2, d); }).find("did you mean \"diabetes\""), std::string::npos);
+  EXPECT_NE(testing::error_of([&] { run("diabetes", 0, 2, d); }).find("--patients must be at least 1"), std::string::npos);
+  EXPECT_NE(testing::error_of([&] { run("diabetes", 10, 0, d); }).find("--years"), std::string::npos);
 
   std::string params = testing::read_file(std::string(IMPACTSIM_DATA_DIR) + "/diabetes.toml");
   auto with = [&](const std::string& from, const std::string& to) {
@@ -176,7 +167,7 @@ TEST(Generator, BadInputIsReportedAndNothingIsWritten) {
     o.parameters = dir.file("p.toml");
     GenerateOutput out;
     out.hdf5 = dir.file("x.h5");
-    return error_of([&] { generate_cohort(o, out); });
+    return testing::error_of([&] { generate_cohort(o, out); });
   };
   EXPECT_NE(with("age_sd =", "age_sdd = { value = 1.0, source = \"typo\" }\nage_sd =").find("p.toml:17: unknown key \"population.age_sdd\"; did you mean \"age_sd\"?"),
             std::string::npos);

@@ -5,18 +5,10 @@
 #include <functional>
 
 #include "engine/error.hpp"
+#include "test_util.hpp"
 
 namespace impactsim {
 namespace {
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 const char* kStudy = R"(name = "sophia"
 seed = 42
@@ -51,13 +43,13 @@ TEST(ConfigFile, ReadsTypedValuesAndNestedTables) {
 TEST(ConfigFile, ErrorsNameTheFileLineAndKey) {
   ConfigTable c = ConfigTable::parse_text(kStudy, "study.toml");
   const ConfigTable d = c.get_table("design");
-  EXPECT_EQ(error_of([&] { d.get_int("caliper"); }),
+  EXPECT_EQ(testing::error_of([&] { d.get_int("caliper"); }),
             "study.toml:6: key \"design.caliper\": expected an integer, found a number");
-  EXPECT_NE(error_of([&] { d.get_string("formula"); }).find("missing required key \"design.formula\""),
+  EXPECT_NE(testing::error_of([&] { d.get_string("formula"); }).find("missing required key \"design.formula\""),
             std::string::npos);
-  EXPECT_NE(error_of([] { ConfigTable::parse_text("a = [1,\nb = 2", "bad.toml"); }).find("bad.toml:2:"),
+  EXPECT_NE(testing::error_of([] { ConfigTable::parse_text("a = [1,\nb = 2", "bad.toml"); }).find("bad.toml:2:"),
             std::string::npos);
-  EXPECT_NE(error_of([] { ConfigTable::parse_file("/nonexistent/study.toml"); }).find("cannot open"),
+  EXPECT_NE(testing::error_of([] { ConfigTable::parse_file("/nonexistent/study.toml"); }).find("cannot open"),
             std::string::npos);
 }
 
@@ -66,12 +58,12 @@ TEST(ConfigFile, UnknownKeysAreRejectedWithTheClosestKnownKey) {
   c.get_int("seed");
   const ConfigTable d = c.get_table("design");
   d.get_int("ratio", 1);  // optional and absent: still a known key
-  EXPECT_EQ(error_of([&] { c.reject_unknown_keys(); }),
+  EXPECT_EQ(testing::error_of([&] { c.reject_unknown_keys(); }),
             "s.toml:3: unknown key \"design.ratoi\"; did you mean \"ratio\"?; remove it or correct its spelling");
   ConfigTable e = ConfigTable::parse_text("seed = 1\n[desgin]\nratio = 2\n", "s.toml");
   e.get_int("seed");
   e.find_table("design");
-  EXPECT_NE(error_of([&] { e.reject_unknown_keys(); }).find("unknown key \"desgin\"; did you mean \"design\"?"),
+  EXPECT_NE(testing::error_of([&] { e.reject_unknown_keys(); }).find("unknown key \"desgin\"; did you mean \"design\"?"),
             std::string::npos);
 }
 

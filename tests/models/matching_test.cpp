@@ -12,6 +12,7 @@
 #include "models/balance/balance.hpp"
 #include "models/matching/nearest_neighbor.hpp"
 #include "models/propensity/propensity.hpp"
+#include "test_util.hpp"
 
 namespace impactsim {
 namespace {
@@ -225,27 +226,18 @@ TEST(Matching, ReplacementReusesControlsButNeverTwiceForOneTreatedUnit) {
   for (int64_t s : m.subclass) EXPECT_EQ(s, -1);  // no pair subclasses with replacement, as MatchIt
 }
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
-
 TEST(Matching, BadOptionsAndInputAreErrors) {
   const Units u = make_units(50, 0.4, 16);
   NearestNeighborOptions o;
   o.ratio = 0;
-  EXPECT_NE(error_of([&] { match_nearest({u.distance, u.treated, {}, {}, {}}, o); }).find("ratio"), std::string::npos);
+  EXPECT_NE(testing::error_of([&] { match_nearest({u.distance, u.treated, {}, {}, {}}, o); }).find("ratio"), std::string::npos);
   o.ratio = 1;
   o.caliper = -0.1;
-  EXPECT_NE(error_of([&] { match_nearest({u.distance, u.treated, {}, {}, {}}, o); }).find("caliper"), std::string::npos);
+  EXPECT_NE(testing::error_of([&] { match_nearest({u.distance, u.treated, {}, {}, {}}, o); }).find("caliper"), std::string::npos);
   o.caliper.reset();
   std::vector<double> d = u.distance;
   d[7] = NAN;
-  EXPECT_NE(error_of([&] { match_nearest({d, u.treated, {}, {}, {}}, o); }).find("row 8"), std::string::npos);
+  EXPECT_NE(testing::error_of([&] { match_nearest({d, u.treated, {}, {}, {}}, o); }).find("row 8"), std::string::npos);
 }
 
 Table propensity_table(size_t n, bool separated) {
@@ -266,15 +258,15 @@ TEST(Propensity, BadTreatmentAndNoOverlapAreErrors) {
   Table t = propensity_table(200, false);
   EXPECT_NO_THROW(fit_propensity(t, "treat ~ x"));
   t.column("treat").i64()[3] = 2;
-  EXPECT_NE(error_of([&] { fit_propensity(t, "treat ~ x"); }).find("must be 0/1"), std::string::npos);
+  EXPECT_NE(testing::error_of([&] { fit_propensity(t, "treat ~ x"); }).find("must be 0/1"), std::string::npos);
   t.column("treat").i64()[3] = kMissingInt64;
-  EXPECT_NE(error_of([&] { fit_propensity(t, "treat ~ x"); }).find("missing values"), std::string::npos);
+  EXPECT_NE(testing::error_of([&] { fit_propensity(t, "treat ~ x"); }).find("missing values"), std::string::npos);
   Table all_treated = propensity_table(50, false);
   for (auto& v : all_treated.column("treat").i64()) v = 1;
-  EXPECT_NE(error_of([&] { fit_propensity(all_treated, "treat ~ x"); }).find("no control units"), std::string::npos);
+  EXPECT_NE(testing::error_of([&] { fit_propensity(all_treated, "treat ~ x"); }).find("no control units"), std::string::npos);
   PropensityOptions o;
   o.discard = Discard::Both;
-  EXPECT_NE(error_of([&] { fit_propensity(propensity_table(200, true), "treat ~ x", o); }).find("no overlap"),
+  EXPECT_NE(testing::error_of([&] { fit_propensity(propensity_table(200, true), "treat ~ x", o); }).find("no overlap"),
             std::string::npos);
 }
 

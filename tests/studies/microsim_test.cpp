@@ -14,15 +14,6 @@
 namespace impactsim {
 namespace {
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
-
 struct Fixture {
   Table patients, yearly;
   TransitionModels models;
@@ -133,7 +124,7 @@ TEST(Microsim, ScenarioFileErrors) {
     EXPECT_NE(at, std::string::npos) << from;
     s.replace(at, from.size(), to);
     testing::write_file(dir.file("s.toml"), s);
-    return error_of([&] {
+    return testing::error_of([&] {
       const ScenarioFile f = load_scenario_file(dir.file("s.toml"));
       std::ostringstream progress;
       run_scenarios(f, dir.file("out"), progress);

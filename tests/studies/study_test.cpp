@@ -15,15 +15,6 @@ namespace {
 
 const std::string kStudies = std::string(IMPACTSIM_STUDIES);
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
-
 // Numbers equal within a relative tolerance of 1e-6 (the run is
 // deterministic; the tolerance absorbs floating-point differences between
 // compilers and machines), everything else exactly.
@@ -100,7 +91,7 @@ TEST(Studies, StudyFileErrorsNameTheLine) {
     EXPECT_NE(at, std::string::npos) << from;
     s.replace(at, from.size(), to);
     testing::write_file(dir.file("s.toml"), s);
-    return error_of([&] { load_study(dir.file("s.toml")); });
+    return testing::error_of([&] { load_study(dir.file("s.toml")); });
   };
   EXPECT_NE(with("ratio = 1", "ratoi = 1").find("unknown key \"design.ratoi\"; did you mean \"ratio\"?"), std::string::npos);
   EXPECT_NE(with("ratio = 1", "ratio = \"one\"").find("key \"design.ratio\": expected an integer, found a string"),
