@@ -48,6 +48,7 @@ fixtures:
 	@scripts/install-deps.sh --r
 	Rscript tests/reference/model_matrix.R
 	Rscript tests/reference/glm.R
+	Rscript tests/reference/matching.R
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) out
