@@ -17,8 +17,6 @@ const char* output_name(int output) {
 
 namespace {
 
-double logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
-
 YearlyEffect effect_of(const nlohmann::json& results, const std::string& column, const char* field, bool log_scale) {
   YearlyEffect e;
   if (!results.contains("outcomes")) return e;
@@ -109,6 +107,7 @@ SimulationResult simulate(const TransitionModels& models, const EnrolmentEffects
     chol.push_back(llt.info() == Eigen::Success ? Eigen::MatrixXd(llt.matrixL()) : Eigen::MatrixXd::Zero(m.cov.rows(), m.cov.cols()));
   }
   const size_t per_year = kOutputs;
+  constexpr int kProcs = static_cast<int>(Process::Count);
   std::vector<double> discounts;
   for (int t = 1; t <= H; ++t) discounts.push_back(std::pow(1.0 + options.discount_rate, -(t - 1)));
   for (int d = 0; d < draws; ++d) {
@@ -136,6 +135,28 @@ SimulationResult simulate(const TransitionModels& models, const EnrolmentEffects
                e_stays = draw_effect(effects.stays, 4), e_days = draw_effect(effects.days, 5),
                e_spend = draw_effect(effects.spending, 6);
     const double sigma = models[Process::LogSpending].sigma;
+    // exp() factors of this draw: age by year, last year's events by
+    // combination, members' effects by year (none on spending's scale).
+    struct Factors {
+      std::vector<std::vector<double>> age, lag, effect;
+    } factors;
+    const std::vector<double>* member_effect[kProcs] = {&e_death, &e_fundus, &e_renal, &e_dental, &e_stays, &e_days, nullptr};
+    for (size_t p = 0; p < static_cast<size_t>(kProcs); ++p) {
+      const Eigen::VectorXd& b = beta[p];
+      std::vector<double> age, lag(16), eff;
+      for (int t = 1; t <= H; ++t) {
+        age.push_back(std::exp(b[1] * t));
+        eff.push_back(member_effect[p] ? std::exp((*member_effect[p])[static_cast<size_t>(t - 1)]) : 1.0);
+      }
+      for (int mask = 0; mask < 16; ++mask) {
+        double sum = 0;
+        for (int j = 0; j < 4; ++j) sum += (mask >> j & 1) ? b[10 + j] : 0.0;
+        lag[static_cast<size_t>(mask)] = std::exp(sum);
+      }
+      factors.age.push_back(std::move(age));
+      factors.lag.push_back(std::move(lag));
+      factors.effect.push_back(std::move(eff));
+    }
 
     for (size_t s = 0; s < scenarios.size(); ++s) {
       const Scenario& sc = scenarios[s];
@@ -143,21 +164,21 @@ SimulationResult simulate(const TransitionModels& models, const EnrolmentEffects
           n, 8192, std::vector<double>(static_cast<size_t>(H) * per_year, 0.0),
           [&](size_t begin, size_t end) {
             std::vector<double> acc(static_cast<size_t>(H) * per_year, 0.0);
-            // Per person, the part of each linear predictor that does not
-            // change (all but age and the previous year's events).
-            constexpr int kProcs = static_cast<int>(Process::Count);
-            double fixed[kProcs], lag_beta[kProcs][4], age_beta[kProcs];
+            // exp(linear predictor) as a product of factors computed once:
+            // per person (the fixed covariates), per year (age) and per
+            // combination of last year's four 0/1 events, so that a
+            // person-year costs multiplications instead of exponentials.
+            double fixed[kProcs];
             for (size_t i = begin; i < end; ++i) {
               const auto row = static_cast<Eigen::Index>(i);
               for (int p = 0; p < kProcs; ++p) {
                 const Eigen::VectorXd& b = beta[static_cast<size_t>(p)];
                 double f = b[0];
                 for (int j = 0; j < 9; ++j) f += b[j + 1] * state(row, j);  // age at baseline included
-                fixed[p] = f;
-                age_beta[p] = b[1];
-                for (int j = 0; j < 4; ++j) lag_beta[p][j] = b[10 + j];
+                fixed[p] = std::exp(f);
               }
-              double lag[4] = {state(row, 9), state(row, 10), state(row, 11), state(row, 12)};
+              int lags = 0;
+              for (int j = 0; j < 4; ++j) lags |= (state(row, 9 + j) != 0 ? 1 : 0) << j;
               bool member = false, left = false;
               const bool eligible = !sc.eligible.empty() && sc.eligible[i];
               for (int t = 1; t <= H; ++t) {
@@ -173,26 +194,26 @@ SimulationResult simulate(const TransitionModels& models, const EnrolmentEffects
                   const double ramp = sc.ramp_up[std::min(k, sc.ramp_up.size() - 1)];
                   if (u[0] < sc.take_up * ramp) member = true;
                 }
-                auto lp = [&](Process proc) {
-                  const int p = static_cast<int>(proc);
-                  return fixed[p] + age_beta[p] * t + lag_beta[p][0] * lag[0] + lag_beta[p][1] * lag[1] +
-                         lag_beta[p][2] * lag[2] + lag_beta[p][3] * lag[3];
+                // exp(linear predictor + member effect) of a process.
+                auto e = [&](Process proc) {
+                  const auto p = static_cast<size_t>(proc);
+                  const double v = fixed[p] * factors.age[p][k] * factors.lag[p][static_cast<size_t>(lags)];
+                  return member ? v * factors.effect[p][k] : v;
                 };
+                auto probability = [](double odds) { return std::isfinite(odds) ? odds / (1 + odds) : 1.0; };
                 const double m = member ? 1.0 : 0.0;
-                const bool dead = u[2] < logistic(lp(Process::Death) + m * e_death[k]);
+                const bool dead = u[2] < probability(e(Process::Death));
                 const double exposure = dead ? 0.5 : 1.0;
-                const bool fundus = u[3] < logistic(lp(Process::Fundus) + m * e_fundus[k]) * exposure;
-                const bool renal = u[4] < logistic(lp(Process::RenalCheck) + m * e_renal[k]) * exposure;
-                const bool dental = u[5] < logistic(lp(Process::Dental) + m * e_dental[k]) * exposure;
-                const int64_t stays =
-                    RandomStream::poisson_quantile(std::exp(lp(Process::HospStays) + m * e_stays[k]) * exposure, u[6]);
+                const bool fundus = u[3] < probability(e(Process::Fundus)) * exposure;
+                const bool renal = u[4] < probability(e(Process::RenalCheck)) * exposure;
+                const bool dental = u[5] < probability(e(Process::Dental)) * exposure;
+                const int64_t stays = RandomStream::poisson_quantile(e(Process::HospStays) * exposure, u[6]);
                 int64_t days = 0;
                 if (stays > 0) {
-                  days = stays + RandomStream::poisson_quantile(
-                                     static_cast<double>(stays) * std::exp(lp(Process::ExtraDays) + m * e_days[k]), u[7]);
+                  days = stays + RandomStream::poisson_quantile(static_cast<double>(stays) * e(Process::ExtraDays), u[7]);
                 }
                 const double spend = std::max(
-                    0.0, std::expm1(lp(Process::LogSpending) + sigma * RandomStream::normal_quantile(u[8])) * exposure +
+                    0.0, (e(Process::LogSpending) * std::exp(sigma * RandomStream::normal_quantile(u[8])) - 1) * exposure +
                              m * e_spend[k] * exposure);
                 const double discount = discounts[k];
                 double* a = &acc[k * per_year];
@@ -206,10 +227,7 @@ SimulationResult simulate(const TransitionModels& models, const EnrolmentEffects
                 a[kSpending] += spend * discount;
                 a[kProgrammeCost] += m * sc.cost_per_member * exposure * discount;
                 if (dead) break;
-                lag[0] = fundus;
-                lag[1] = renal;
-                lag[2] = dental;
-                lag[3] = stays > 0;
+                lags = (fundus ? 1 : 0) | (renal ? 2 : 0) | (dental ? 4 : 0) | (stays > 0 ? 8 : 0);
               }
             }
             return acc;
