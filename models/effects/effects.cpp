@@ -153,7 +153,7 @@ struct YearData {
   size_t n_treated = 0, n_control = 0;
 };
 
-YearData year_data(const Table& yearly, const Column& outcome, const Matched& m,
+YearData year_data(const Column& outcome, const Matched& m,
                    const std::vector<std::pair<size_t, size_t>>& rows, const Column* exposure) {
   YearData d;
   std::vector<std::pair<size_t, size_t>> kept;
@@ -175,7 +175,6 @@ YearData year_data(const Table& yearly, const Column& outcome, const Matched& m,
     d.patient.push_back(p);
     (m.treated[p] ? d.n_treated : d.n_control)++;
   }
-  (void)yearly;
   return d;
 }
 
@@ -196,6 +195,15 @@ YearData event_by_year(const Column& event_year, const Matched& m, const std::ve
     (m.treated[p] ? d.n_treated : d.n_control)++;
   }
   return d;
+}
+
+// A year's effect with its group sizes; estimates are filled when both groups have patients.
+YearEffect year_effect(int t, const YearData& d) {
+  YearEffect e;
+  e.year = t;
+  e.treated.rows = d.n_treated;
+  e.control.rows = d.n_control;
+  return e;
 }
 
 void means_and_difference(const TwoGroupFit& f, double z, YearEffect& e, double scale = 1.0) {
@@ -259,11 +267,8 @@ std::vector<OutcomeEffects> estimate_effects(const Table& patients, const Table&
     const std::vector<int> years = spec.at_index ? std::vector<int>{0} : spec.years;
     for (int t : years) {
       YearData d = spec.event_year ? event_by_year(outcome, m, index_rows, t)
-                                   : year_data(source, outcome, m, spec.at_index ? index_rows : rows_of(by_year, t), exposure);
-      YearEffect e;
-      e.year = t;
-      e.treated.rows = d.n_treated;
-      e.control.rows = d.n_control;
+                                   : year_data(outcome, m, spec.at_index ? index_rows : rows_of(by_year, t), exposure);
+      YearEffect e = year_effect(t, d);
       if (d.n_treated == 0 || d.n_control == 0) {
         oe.years.push_back(e);
         continue;
@@ -343,11 +348,8 @@ AdjustedMortality estimate_adjusted_mortality(const Table& patients, const Table
   am.spec = spec;
   const std::string formula = "impactsim_death ~ " + c.treatment + (spec.covariates.empty() ? "" : " + " + spec.covariates);
   for (int t : spec.years) {
-    YearData d = year_data(yearly, death, m, rows_of(by_year, t), nullptr);
-    YearEffect e;
-    e.year = t;
-    e.treated.rows = d.n_treated;
-    e.control.rows = d.n_control;
+    YearData d = year_data(death, m, rows_of(by_year, t), nullptr);
+    YearEffect e = year_effect(t, d);
     if (d.n_treated == 0 || d.n_control == 0) {
       am.years.push_back(e);
       continue;
