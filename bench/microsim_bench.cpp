@@ -40,7 +40,7 @@ void BM_Simulate(benchmark::State& state) {
   set_thread_count(static_cast<int>(state.range(0)));
   SimulationOptions o;
   o.horizon = 10;
-  const std::vector<Scenario> sc = {{"invited", s.eligible, 0.25, {1.0}, 0.05, 60}};
+  const std::vector<Scenario> sc = {{"invited", s.eligible, 0.25, {1.0}, 0.05, 60, {}}};
   for (auto _ : state) {
     const SimulationResult r = simulate(s.models, {}, s.state, s.ids, sc, o);
     benchmark::DoNotOptimize(r.totals.data());
@@ -52,6 +52,27 @@ void BM_Simulate(benchmark::State& state) {
 }
 
 BENCHMARK(BM_Simulate)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The shape: status quo and one scenario, with PSA draws (20 here;
+// the per-draw set-up is a few exponentials, so throughput should hold).
+void BM_SimulatePsa(benchmark::State& state) {
+  const Setup& s = setup();
+  const int before = thread_count();
+  set_thread_count(static_cast<int>(state.range(0)));
+  SimulationOptions o;
+  o.horizon = 10;
+  o.psa_draws = 19;
+  const std::vector<Scenario> sc = {{"status quo", {}, 0, {1.0}, 0, 0, {}}, {"invited", s.eligible, 0.25, {1.0}, 0.05, 60, {}}};
+  for (auto _ : state) {
+    const SimulationResult r = simulate(s.models, {}, s.state, s.ids, sc, o);
+    benchmark::DoNotOptimize(r.totals.data());
+  }
+  set_thread_count(before);
+  state.counters["person_years_per_s"] = benchmark::Counter(
+      static_cast<double>(s.ids.size()) * 10 * 20 * 2 * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+
+BENCHMARK(BM_SimulatePsa)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace impactsim

@@ -20,6 +20,7 @@
 #include <boost/random/binomial_distribution.hpp>
 #include <boost/random/gamma_distribution.hpp>
 #include <boost/random/poisson_distribution.hpp>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -61,6 +62,9 @@ class RandomStream {
   // search is linear in the mean).
   static int64_t poisson_quantile(double mean, double u) {
     if (!(mean > 0)) return 0;
+    // P(0) = exp(-mean) >= 1 - mean + mean^2/2 - mean^3/6 (Taylor, with a
+    // positive remainder): most draws of a rare event end here without exp().
+    if (u <= 1 - mean * (1 - mean * (0.5 - mean / 6))) return 0;
     double p = std::exp(-mean), cdf = p;
     int64_t k = 0;
     while (u > cdf && k < 10'000) {
@@ -70,6 +74,22 @@ class RandomStream {
       if (p < 1e-300 && static_cast<double>(k) > mean) break;
     }
     return k;
+  }
+  // Eight uniforms on (0, 1) of 32 bits each from one Philox block, keyed as
+  // the stream (seed, entity, stream, substream) but apart from its draws:
+  // for hot loops that need a handful of draws per (entity, substream), such
+  // as a microsimulated person-year, where three blocks of 53-bit uniforms
+  // would cost three times as much (a block is about 12 ns). Resolution
+  // 2^-32, centred: ample for event decisions.
+  static std::array<double, 8> uniforms8(uint64_t seed, uint64_t entity, uint64_t stream, uint64_t substream) {
+    const r123::Philox4x64::ctr_type block =
+        r123::Philox4x64()(r123::Philox4x64::ctr_type{{stream, substream, ~uint64_t{0}, 0}}, {{seed, entity}});
+    std::array<double, 8> u;
+    for (int j = 0; j < 4; ++j) {
+      u[2 * j] = (static_cast<double>(block.v[j] & 0xffffffffu) + 0.5) * 0x1.0p-32;
+      u[2 * j + 1] = (static_cast<double>(block.v[j] >> 32) + 0.5) * 0x1.0p-32;
+    }
+    return u;
   }
   bool bernoulli(double p) { return uniform() < p; }
   int64_t binomial(int64_t n, double p) { return boost::random::binomial_distribution<int64_t, double>(n, p)(*this); }

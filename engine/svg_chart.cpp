@@ -159,11 +159,24 @@ std::string svg_xy_chart(const std::vector<ChartSeries>& series, const ChartOpti
   std::vector<std::pair<std::string, std::string>> legend;
   for (const auto& s : series) {
     legend.push_back({s.label, s.color});
+    if (s.band && !s.lower.empty()) {
+      // Upper bounds left to right, then lower bounds back: one polygon.
+      std::string upper, lower;
+      for (size_t i = 0; i < s.x.size(); ++i) {
+        if (!std::isfinite(s.lower[i]) || !std::isfinite(s.upper[i])) continue;
+        const double x = f.px(s.x[i] + s.offset);
+        upper += fmt::format("{}{},{}", upper.empty() ? "M" : " L", num(x), num(f.py(s.upper[i])));
+        lower = fmt::format(" L{},{}", num(x), num(f.py(s.lower[i]))) + lower;
+      }
+      if (!upper.empty()) {
+        svg += fmt::format("<path d=\"{}{} Z\" fill=\"{}\" fill-opacity=\"0.2\" stroke=\"none\"/>\n", upper, lower, s.color);
+      }
+    }
     std::string path;
     for (size_t i = 0; i < s.x.size(); ++i) {
       if (!std::isfinite(s.y[i])) continue;
       const double x = f.px(s.x[i] + s.offset), y = f.py(s.y[i]);
-      if (!s.lower.empty() && std::isfinite(s.lower[i]) && std::isfinite(s.upper[i])) {
+      if (!s.band && !s.lower.empty() && std::isfinite(s.lower[i]) && std::isfinite(s.upper[i])) {
         svg += fmt::format("<line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\" stroke=\"{3}\"/>\n", num(x), num(f.py(s.lower[i])),
                            num(f.py(s.upper[i])), s.color);
       }

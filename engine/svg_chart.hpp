@@ -13,7 +13,8 @@ struct ChartSeries {
   std::string label;
   std::string color = "#1f77b4";
   std::vector<double> x, y;
-  std::vector<double> lower, upper;  // error bars (empty: none)
+  std::vector<double> lower, upper;  // interval per point (empty: none)
+  bool band = false;                 // interval drawn as a shaded band (a fan chart), not error bars
   bool line = true;
   double offset = 0;  // horizontal shift in x units, to separate series at equal x
 };
@@ -26,7 +27,7 @@ struct ChartOptions {
   bool integer_x = false;                        // x ticks on whole numbers (years)
 };
 
-// Points joined by lines, with error bars.
+// Points joined by lines, with error bars or shaded interval bands.
 std::string svg_xy_chart(const std::vector<ChartSeries>& series, const ChartOptions& options);
 
 struct Histogram {

@@ -17,6 +17,8 @@ const char* output_name(int output) {
 
 namespace {
 
+constexpr uint64_t kMicrosimStream = 0x6d73;  // "ms"
+
 YearlyEffect effect_of(const nlohmann::json& results, const std::string& column, const char* field, bool log_scale) {
   YearlyEffect e;
   if (!results.contains("outcomes")) return e;
@@ -135,28 +137,39 @@ SimulationResult simulate(const TransitionModels& models, const EnrolmentEffects
                e_stays = draw_effect(effects.stays, 4), e_days = draw_effect(effects.days, 5),
                e_spend = draw_effect(effects.spending, 6);
     const double sigma = models[Process::LogSpending].sigma;
-    // exp() factors of this draw: age by year, last year's events by
-    // combination, members' effects by year (none on spending's scale).
-    struct Factors {
-      std::vector<std::vector<double>> age, lag, effect;
-    } factors;
+    // exp() factors of this draw that do not depend on the person, in small
+    // tables with the processes contiguous: age by year x last year's
+    // events by combination; and members' effects by programme year (row 0:
+    // not a member; none on spending's scale).
     const std::vector<double>* member_effect[kProcs] = {&e_death, &e_fundus, &e_renal, &e_dental, &e_stays, &e_days, nullptr};
-    for (size_t p = 0; p < static_cast<size_t>(kProcs); ++p) {
-      const Eigen::VectorXd& b = beta[p];
-      std::vector<double> age, lag(16), eff;
+    std::vector<double> year_factor(static_cast<size_t>(H) * 16 * kProcs), effect_factor(static_cast<size_t>(H + 1) * kProcs, 1.0);
+    auto year_at = [&](int t, int events) {
+      return &year_factor[(static_cast<size_t>(t - 1) * 16 + static_cast<size_t>(events)) * kProcs];
+    };
+    for (int p = 0; p < kProcs; ++p) {
+      const Eigen::VectorXd& b = beta[static_cast<size_t>(p)];
       for (int t = 1; t <= H; ++t) {
-        age.push_back(std::exp(b[1] * t));
-        eff.push_back(member_effect[p] ? std::exp((*member_effect[p])[static_cast<size_t>(t - 1)]) : 1.0);
+        for (int mask = 0; mask < 16; ++mask) {
+          double sum = b[1] * t;
+          for (int j = 0; j < 4; ++j) sum += (mask >> j & 1) ? b[10 + j] : 0.0;
+          year_at(t, mask)[p] = std::exp(sum);
+        }
+        if (member_effect[p]) effect_factor[static_cast<size_t>(t * kProcs + p)] = std::exp((*member_effect[p])[static_cast<size_t>(t - 1)]);
       }
-      for (int mask = 0; mask < 16; ++mask) {
-        double sum = 0;
-        for (int j = 0; j < 4; ++j) sum += (mask >> j & 1) ? b[10 + j] : 0.0;
-        lag[static_cast<size_t>(mask)] = std::exp(sum);
-      }
-      factors.age.push_back(std::move(age));
-      factors.lag.push_back(std::move(lag));
-      factors.effect.push_back(std::move(eff));
     }
+
+    // Coefficients of the fixed covariates (age at baseline included), one
+    // column per process. Spending enters as its conditional mean given the
+    // state, exp(mu + sigma^2 / 2) - 1 for the log-normal model of
+    // log(1 + spending): the outputs are sums, so drawing the residual
+    // would only add Monte Carlo noise (Rao-Blackwellisation).
+    Eigen::MatrixXd fixed_coef(9, kProcs);
+    Eigen::RowVectorXd fixed_intercept(kProcs);
+    for (int p = 0; p < kProcs; ++p) {
+      fixed_coef.col(p) = beta[static_cast<size_t>(p)].segment(1, 9);
+      fixed_intercept[p] = beta[static_cast<size_t>(p)][0];
+    }
+    fixed_intercept[static_cast<Eigen::Index>(Process::LogSpending)] += sigma * sigma / 2;
 
     for (size_t s = 0; s < scenarios.size(); ++s) {
       const Scenario& sc = scenarios[s];
@@ -165,56 +178,62 @@ SimulationResult simulate(const TransitionModels& models, const EnrolmentEffects
           [&](size_t begin, size_t end) {
             std::vector<double> acc(static_cast<size_t>(H) * per_year, 0.0);
             // exp(linear predictor) as a product of factors computed once:
-            // per person (the fixed covariates), per year (age) and per
-            // combination of last year's four 0/1 events, so that a
-            // person-year costs multiplications instead of exponentials.
+            // per person (the fixed covariates, vectorised over the block),
+            // per year (age) and per combination of last year's four 0/1
+            // events, so that a person-year costs multiplications instead
+            // of exponentials.
+            const auto m = static_cast<Eigen::Index>(end - begin);
+            const Eigen::ArrayXXd fixed_block =
+                ((state.block(static_cast<Eigen::Index>(begin), 0, m, 9) * fixed_coef).rowwise() + fixed_intercept)
+                    .array()
+                    .exp();
             double fixed[kProcs];
             for (size_t i = begin; i < end; ++i) {
               const auto row = static_cast<Eigen::Index>(i);
-              for (int p = 0; p < kProcs; ++p) {
-                const Eigen::VectorXd& b = beta[static_cast<size_t>(p)];
-                double f = b[0];
-                for (int j = 0; j < 9; ++j) f += b[j + 1] * state(row, j);  // age at baseline included
-                fixed[p] = std::exp(f);
-              }
+              for (int p = 0; p < kProcs; ++p) fixed[p] = fixed_block(static_cast<Eigen::Index>(i - begin), p);
               int lags = 0;
               for (int j = 0; j < 4; ++j) lags |= (state(row, 9 + j) != 0 ? 1 : 0) << j;
-              bool member = false, left = false;
+              bool member = !sc.members_at_start.empty() && sc.members_at_start[i], left = false;
+              int programme_year = 0;  // years as a member, for the effects (capped at H)
               const bool eligible = !sc.eligible.empty() && sc.eligible[i];
               for (int t = 1; t <= H; ++t) {
-                RandomStream r(options.seed, static_cast<uint64_t>(ids[i]), 0x6d73, static_cast<uint64_t>(t));
-                double u[9];
-                for (double& v : u) v = r.uniform();
+                // One Philox block per person-year; u[0] serves drop-out
+                // for members and enrolment for the others.
+                const std::array<double, 8> u =
+                    RandomStream::uniforms8(options.seed, static_cast<uint64_t>(ids[i]), kMicrosimStream, static_cast<uint64_t>(t));
                 const size_t k = static_cast<size_t>(t - 1);
                 // Enrolment and drop-out.
-                if (member && u[1] < sc.drop_out) {
+                if (member && u[0] < sc.drop_out) {
                   member = false;
                   left = true;
                 } else if (!member && !left && eligible) {
                   const double ramp = sc.ramp_up[std::min(k, sc.ramp_up.size() - 1)];
                   if (u[0] < sc.take_up * ramp) member = true;
                 }
+                programme_year = member ? std::min(programme_year + 1, H) : 0;
                 // exp(linear predictor + member effect) of a process.
+                const double* by_year = year_at(t, lags);
+                const double* effect = &effect_factor[static_cast<size_t>(programme_year * kProcs)];
                 auto e = [&](Process proc) {
                   const auto p = static_cast<size_t>(proc);
-                  const double v = fixed[p] * factors.age[p][k] * factors.lag[p][static_cast<size_t>(lags)];
-                  return member ? v * factors.effect[p][k] : v;
+                  return fixed[p] * by_year[p] * effect[p];
                 };
-                auto probability = [](double odds) { return std::isfinite(odds) ? odds / (1 + odds) : 1.0; };
+                // u < exposure x odds / (1 + odds), without a division.
+                auto happens = [](double u, double odds, double exposure) {
+                  return odds == HUGE_VAL ? u < exposure : u * (1 + odds) < odds * exposure;
+                };
                 const double m = member ? 1.0 : 0.0;
-                const bool dead = u[2] < probability(e(Process::Death));
+                const bool dead = happens(u[1], e(Process::Death), 1.0);
                 const double exposure = dead ? 0.5 : 1.0;
-                const bool fundus = u[3] < probability(e(Process::Fundus)) * exposure;
-                const bool renal = u[4] < probability(e(Process::RenalCheck)) * exposure;
-                const bool dental = u[5] < probability(e(Process::Dental)) * exposure;
-                const int64_t stays = RandomStream::poisson_quantile(e(Process::HospStays) * exposure, u[6]);
-                int64_t days = 0;
-                if (stays > 0) {
-                  days = stays + RandomStream::poisson_quantile(static_cast<double>(stays) * e(Process::ExtraDays), u[7]);
-                }
-                const double spend = std::max(
-                    0.0, (e(Process::LogSpending) * std::exp(sigma * RandomStream::normal_quantile(u[8])) - 1) * exposure +
-                             m * e_spend[k] * exposure);
+                const bool fundus = happens(u[2], e(Process::Fundus), exposure);
+                const bool renal = happens(u[3], e(Process::RenalCheck), exposure);
+                const bool dental = happens(u[4], e(Process::Dental), exposure);
+                const int64_t stays = RandomStream::poisson_quantile(e(Process::HospStays) * exposure, u[5]);
+                // Days beyond the first of each stay enter as their
+                // conditional mean (Poisson), as spending does: they feed
+                // no later state, so a draw would only add noise.
+                const double days = static_cast<double>(stays) * (1 + e(Process::ExtraDays));
+                const double spend = std::max(0.0, (e(Process::LogSpending) - 1 + m * e_spend[k]) * exposure);
                 const double discount = discounts[k];
                 double* a = &acc[k * per_year];
                 a[kMembers] += m;
@@ -222,7 +241,7 @@ SimulationResult simulate(const TransitionModels& models, const EnrolmentEffects
                 a[kRenalCheck] += renal;
                 a[kDental] += dental;
                 a[kStays] += static_cast<double>(stays);
-                a[kDays] += static_cast<double>(days);
+                a[kDays] += days;
                 a[kDeaths] += dead;
                 a[kSpending] += spend * discount;
                 a[kProgrammeCost] += m * sc.cost_per_member * exposure * discount;

@@ -6,12 +6,17 @@
 // rate), death, each exam in its window, hospital stays and days, spending,
 // ageing. The processes are the fitted transition models; members' processes
 // are shifted by the effects of enrolment (odds ratios, rate ratios, spending
-// difference) by year since the start.
+// difference) by programme year: a member's first year in the programme
+// takes the study's year-1 effect, whenever it falls.
 //
-// Common random numbers: a person's uniforms in a year come from a Philox
-// stream keyed by (seed, person id, year) in a fixed order, the same in every
-// scenario and every PSA draw; scenarios differ only where policy differs,
-// and results do not depend on the thread count.
+// Common random numbers: a person's eight uniforms in a year come from one
+// Philox4x64 block keyed by (seed, person id, year), in a fixed order, the
+// same in every scenario and every PSA draw; scenarios differ only where policy
+// differs, and results do not depend on the thread count.
+//
+// Spending enters as its conditional mean given the state (log-normal:
+// exp(mu + sigma^2 / 2) - 1), not as a draw: the outputs are sums, so the
+// residual would only add noise.
 //
 // PSA: draw 0 uses the point estimates; draws 1..N take the coefficients of
 // every model from a multivariate normal (mean, covariance) and each effect
@@ -27,7 +32,7 @@
 
 namespace impactsim {
 
-// An effect of enrolment by year since the start (index 0 = year 1; the last
+// An effect of enrolment by programme year (index 0 = year 1; the last
 // value holds for later years), on its scale (log odds or log rate ratio, or
 // euros), with its standard error.
 struct YearlyEffect {
@@ -57,6 +62,7 @@ struct Scenario {
   std::vector<double> ramp_up = {1.0};  // by year, last value holds
   double drop_out = 0;             // yearly probability a member leaves (for good)
   double cost_per_member = 0;      // euros per member-year
+  std::vector<uint8_t> members_at_start;  // per person: members from year 1 (current enrolment); empty = nobody
 };
 
 struct SimulationOptions {

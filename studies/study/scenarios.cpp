@@ -88,6 +88,7 @@ ScenarioFile load_scenario_file(const std::string& path) {
     ScenarioSpec sc;
     sc.name = s.get_string("name");
     sc.eligible = s.get_string("eligible", "false");
+    sc.members_at_start = s.get_string("members_at_start", "false");
     sc.take_up = probability(s, "take_up", 0.0);
     sc.drop_out = probability(s, "drop_out", 0.0);
     sc.cost_per_member = s.get_double("cost_per_member", 0.0);
@@ -188,6 +189,7 @@ void run_scenarios(const ScenarioFile& file, const std::string& out_dir, std::os
     Scenario sc;
     sc.name = s.name;
     sc.eligible = RowFilter(s.eligible, patients).evaluate(patients);
+    sc.members_at_start = RowFilter(s.members_at_start, patients).evaluate(patients);
     sc.take_up = s.take_up;
     sc.drop_out = s.drop_out;
     sc.cost_per_member = s.cost_per_member;
@@ -248,10 +250,30 @@ void run_scenarios(const ScenarioFile& file, const std::string& out_dir, std::os
                      html_escape(file.title) + "</h1>\n";
   nlohmann::json scen = nlohmann::json::array();
   const char* colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"};
-  std::vector<ChartSeries> deaths_avoided, days_avoided;
+  // Fan charts: one per incremental output (and the net cost), a band of
+  // the 2.5-97.5 PSA percentiles per scenario against the first.
+  struct FanChart {
+    int output;  // kOutputs: net cost
+    std::string what;
+    double unit;
+    std::vector<ChartSeries> series;
+  };
+  std::vector<FanChart> fans = {{kDeaths, "deaths", 1, {}},
+                                {kStays, "hospital stays", 1, {}},
+                                {kDays, "hospital days", 1, {}},
+                                {kFundus, "patients with a fundus exam in 2 years", 1, {}},
+                                {kRenalCheck, "patients with a renal check", 1, {}},
+                                {kDental, "patients with a dental exam", 1, {}},
+                                {kMembers, "programme members", 1, {}},
+                                {kSpending, "spending (k euros, discounted)", 1000, {}},
+                                {kProgrammeCost, "programme cost (k euros, discounted)", 1000, {}},
+                                {kOutputs, "net cost (k euros, discounted)", 1000, {}}};
   for (size_t s = 0; s < scenarios.size(); ++s) {
     nlohmann::json sj = {{"name", scenarios[s].name}, {"eligible", file.scenarios[s].eligible},
                          {"eligible_patients", std::count(scenarios[s].eligible.begin(), scenarios[s].eligible.end(), 1)},
+                         {"members_at_start", file.scenarios[s].members_at_start},
+                         {"members_at_start_patients",
+                          std::count(scenarios[s].members_at_start.begin(), scenarios[s].members_at_start.end(), 1)},
                          {"take_up", scenarios[s].take_up}, {"ramp_up", scenarios[s].ramp_up},
                          {"drop_out", scenarios[s].drop_out}, {"cost_per_member", scenarios[s].cost_per_member}};
     nlohmann::json years = nlohmann::json::array();
@@ -259,9 +281,13 @@ void run_scenarios(const ScenarioFile& file, const std::string& out_dir, std::os
     md += "| year | members | exams (fundus, renal, dental) | hospital days | deaths | spending (k euros) | programme cost (k euros) |"
           " increment: deaths | increment: hospital days | increment: net cost (k euros) |\n";
     md += "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
-    ChartSeries da, dd;
-    da.label = dd.label = scenarios[s].name;
-    da.color = dd.color = colors[s % 6];
+    for (auto& fan : fans) {
+      ChartSeries cs;
+      cs.label = scenarios[s].name;
+      cs.color = colors[s % 6];
+      cs.band = psa;
+      fan.series.push_back(std::move(cs));
+    }
     for (int t = 1; t <= so.horizon; ++t) {
       nlohmann::json yj = {{"year", t}};
       std::vector<double> by_draw(static_cast<size_t>(res.draws)), inc(static_cast<size_t>(res.draws));
@@ -290,14 +316,16 @@ void run_scenarios(const ScenarioFile& file, const std::string& out_dir, std::os
                         level[kDays].point, level[kDeaths].point, level[kSpending].point / 1000,
                         level[kProgrammeCost].point / 1000, fmt_summary(increment[kDeaths], psa), fmt_summary(increment[kDays], psa),
                         fmt_summary(net_k, psa));
-      da.x.push_back(t);
-      da.y.push_back(-increment[kDeaths].point);
-      da.lower.push_back(-increment[kDeaths].upper);
-      da.upper.push_back(-increment[kDeaths].lower);
-      dd.x.push_back(t);
-      dd.y.push_back(-increment[kDays].point);
-      dd.lower.push_back(-increment[kDays].upper);
-      dd.upper.push_back(-increment[kDays].lower);
+      for (auto& fan : fans) {
+        const Summary& v = fan.output == kOutputs ? net : increment[fan.output];
+        ChartSeries& cs = fan.series.back();
+        cs.x.push_back(t);
+        cs.y.push_back(v.point / fan.unit);
+        if (psa) {
+          cs.lower.push_back(v.lower / fan.unit);
+          cs.upper.push_back(v.upper / fan.unit);
+        }
+      }
     }
     // Cumulative at the horizon, and cost-effectiveness.
     std::vector<double> deaths(static_cast<size_t>(res.draws)), days(static_cast<size_t>(res.draws)), cost(static_cast<size_t>(res.draws));
@@ -325,8 +353,8 @@ void run_scenarios(const ScenarioFile& file, const std::string& out_dir, std::os
       if (sd.point > 0) md += fmt::format("; {:.0f} euros per death avoided", sc.point / sd.point);
       if (sdays.point > 0) md += fmt::format("; {:.0f} euros per hospital day avoided", sc.point / sdays.point);
       md += ".\n";
-      deaths_avoided.push_back(da);
-      days_avoided.push_back(dd);
+    } else {
+      for (auto& fan : fans) fan.series.pop_back();  // the reference's increments are 0
     }
     md += "\n";
   }
@@ -335,12 +363,16 @@ void run_scenarios(const ScenarioFile& file, const std::string& out_dir, std::os
   co.integer_x = true;
   co.x_label = "year";
   co.reference_y = 0.0;
-  co.title = "Deaths avoided each year against " + scenarios[0].name + (psa ? " (95% PSA interval)" : "");
-  co.y_label = "deaths avoided";
-  if (!deaths_avoided.empty()) html += svg_xy_chart(deaths_avoided, co);
-  co.title = "Hospital days avoided each year against " + scenarios[0].name + (psa ? " (95% PSA interval)" : "");
-  co.y_label = "hospital days avoided";
-  if (!days_avoided.empty()) html += svg_xy_chart(days_avoided, co);
+  co.height = 240;
+  if (scenarios.size() > 1) {
+    html += "<h2>Increments against " + html_escape(scenarios[0].name) + "</h2>\n";
+    if (psa) html += "<p>Point values (draw 0: the estimates) with a band of the 2.5-97.5 percentiles over the PSA draws.</p>\n";
+    for (const auto& fan : fans) {
+      co.title = "Change in " + fan.what + " each year";
+      co.y_label = "change";
+      html += svg_xy_chart(fan.series, co);
+    }
+  }
   html += "<pre>" + html_escape(md) + "</pre>\n</body></html>\n";
 
   fs::create_directories(out_dir);

@@ -17,6 +17,7 @@ namespace impactsim {
 struct ScenarioSpec {
   std::string name;
   std::string eligible = "false";  // expression over the population's patient columns
+  std::string members_at_start = "false";  // expression: members from year 1 (current enrolment, e.g. "enrolled")
   double take_up = 0, drop_out = 0, cost_per_member = 0;
   std::vector<double> ramp_up = {1.0};
 };

@@ -95,5 +95,44 @@ TEST(RandomStream, EntityDrawsIndependentOfThreadsAndOtherEntities) {
   set_thread_count(0);
 }
 
+TEST(RandomStream, PoissonQuantileIsTheInverseCdf) {
+  // Smallest k with u <= P(X <= k), from the CDF summed directly.
+  for (double mean : {1e-4, 0.01, 0.3, 1.0, 4.0, 25.0}) {
+    for (int j = 0; j < 1000; ++j) {
+      const double u = (j + 0.5) / 1000;
+      int64_t k = 0;
+      double p = std::exp(-mean), cdf = p;
+      while (u > cdf) {
+        ++k;
+        p *= mean / static_cast<double>(k);
+        cdf += p;
+      }
+      EXPECT_EQ(RandomStream::poisson_quantile(mean, u), k) << "mean " << mean << ", u " << u;
+    }
+  }
+  EXPECT_EQ(RandomStream::poisson_quantile(0.0, 0.9), 0);
+}
+
+TEST(RandomStream, EightUniformsPerBlockDependOnTheirKeysOnly) {
+  const auto a = RandomStream::uniforms8(7, 42, 3, 1);
+  EXPECT_EQ(a, RandomStream::uniforms8(7, 42, 3, 1));
+  EXPECT_NE(a, RandomStream::uniforms8(7, 42, 3, 2));
+  EXPECT_NE(a, RandomStream::uniforms8(7, 43, 3, 1));
+  EXPECT_NE(a, RandomStream::uniforms8(8, 42, 3, 1));
+  double s = 0, s2 = 0;
+  const int n = 25'000;
+  for (int e = 0; e < n; ++e) {
+    for (double u : RandomStream::uniforms8(1, static_cast<uint64_t>(e), 0, 0)) {
+      ASSERT_GT(u, 0.0);
+      ASSERT_LT(u, 1.0);
+      s += u;
+      s2 += u * u;
+    }
+  }
+  const double mean = s / (8.0 * n);
+  EXPECT_NEAR(mean, 0.5, 5 * std::sqrt(1.0 / 12 / (8.0 * n)));
+  EXPECT_NEAR(s2 / (8.0 * n) - mean * mean, 1.0 / 12, 0.05 / 12);
+}
+
 }  // namespace
 }  // namespace impactsim

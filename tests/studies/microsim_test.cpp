@@ -47,7 +47,7 @@ TEST(Microsim, StatusQuoReproducesTheCohortsYearlyMarginals) {
   const Table pop = f.patients.filter(keep);
   SimulationOptions o;
   o.horizon = 5;
-  const SimulationResult r = simulate(f.models, {}, baseline_state(pop), ids_of(pop), {{"status quo", {}, 0, {1.0}, 0, 0}}, o);
+  const SimulationResult r = simulate(f.models, {}, baseline_state(pop), ids_of(pop), {{"status quo", {}, 0, {1.0}, 0, 0, {}}}, o);
   // Observed: non-members' deaths and fundus windows by year.
   std::map<int64_t, bool> non_member;
   const auto pid = f.patients.column("id").i64();
@@ -77,7 +77,7 @@ TEST(Microsim, StatusQuoReproducesTheCohortsYearlyMarginals) {
 TEST(Microsim, CommonRandomNumbersNoEffectNoIncrementAndThreadIndependence) {
   const Fixture& f = fixture();
   std::vector<uint8_t> everyone(f.patients.num_rows(), 1);
-  const std::vector<Scenario> sc = {{"status quo", {}, 0, {1.0}, 0, 0}, {"all invited", everyone, 0.5, {1.0}, 0.1, 60}};
+  const std::vector<Scenario> sc = {{"status quo", {}, 0, {1.0}, 0, 0, {}}, {"all invited", everyone, 0.5, {1.0}, 0.1, 60, {}}};
   SimulationOptions o;
   o.horizon = 4;
   o.psa_draws = 5;
@@ -107,8 +107,46 @@ TEST(Microsim, EffectsFromAStudyLowerDeathsWhenTheOddsRatioIsBelowOne) {
   SimulationOptions o;
   o.horizon = 3;
   const SimulationResult r = simulate(f.models, e, baseline_state(f.patients), ids_of(f.patients),
-                                      {{"status quo", {}, 0, {1.0}, 0, 0}, {"all", everyone, 1.0, {1.0}, 0, 0}}, o);
+                                      {{"status quo", {}, 0, {1.0}, 0, 0, {}}, {"all", everyone, 1.0, {1.0}, 0, 0, {}}}, o);
   for (int t = 1; t <= 3; ++t) EXPECT_LT(r.at(0, 1, t, kDeaths), 0.7 * r.at(0, 0, t, kDeaths));
+}
+
+TEST(Microsim, EffectsFollowTheProgrammeYearNotTheCalendarYear) {
+  const Fixture& f = fixture();
+  EnrolmentEffects e;
+  e.death.value = {std::log(0.3), 0.0};  // first programme year only
+  e.death.std_error = {0.0, 0.0};
+  std::vector<uint8_t> everyone(f.patients.num_rows(), 1);
+  SimulationOptions o;
+  o.horizon = 5;
+  // Everybody enrols in year 4 (ramp-up 0 before).
+  const SimulationResult r = simulate(f.models, e, baseline_state(f.patients), ids_of(f.patients),
+                                      {{"status quo", {}, 0, {1.0}, 0, 0, {}}, {"late", everyone, 1.0, {0, 0, 0, 1}, 0, 0, {}}}, o);
+  for (int t = 1; t <= 3; ++t) {
+    EXPECT_EQ(r.at(0, 1, t, kMembers), 0);
+    EXPECT_EQ(r.at(0, 1, t, kDeaths), r.at(0, 0, t, kDeaths));
+  }
+  EXPECT_GT(r.at(0, 1, 4, kMembers), 0);
+  EXPECT_LT(r.at(0, 1, 4, kDeaths), 0.5 * r.at(0, 0, 4, kDeaths));  // the year-1 odds ratio, in calendar year 4
+}
+
+TEST(Microsim, MembersAtStartAreMembersFromYearOne) {
+  const Fixture& f = fixture();
+  std::vector<uint8_t> some(f.patients.num_rows(), 0);
+  double initial = 0;
+  for (size_t i = 0; i < some.size(); i += 3) {
+    some[i] = 1;
+    ++initial;
+  }
+  SimulationOptions o;
+  o.horizon = 3;
+  Scenario current{"current", {}, 0, {1.0}, 0, 100, some};
+  const SimulationResult r =
+      simulate(f.models, {}, baseline_state(f.patients), ids_of(f.patients), {{"status quo", {}, 0, {1.0}, 0, 0, {}}, current}, o);
+  EXPECT_EQ(r.at(0, 1, 1, kMembers), initial);  // nobody leaves, nobody joins: the living members stay
+  EXPECT_LT(r.at(0, 1, 3, kMembers), initial);
+  EXPECT_GT(r.at(0, 1, 3, kMembers), 0.8 * initial);
+  EXPECT_NEAR(r.at(0, 1, 1, kProgrammeCost), 100 * initial, 100 * initial * 0.02);  // half a year for those who die
 }
 
 TEST(Microsim, ScenarioFileErrors) {
@@ -132,7 +170,9 @@ TEST(Microsim, ScenarioFileErrors) {
   };
   EXPECT_NE(with("horizon = 10", "horizon = -1").find("horizon lies in 1..100"), std::string::npos);
   EXPECT_NE(with("take_up = 0.25", "take_up = 1.25").find("a probability must lie in [0, 1]"), std::string::npos);
-  EXPECT_NE(with("eligible = \"pilot_area\"", "eligible = \"pilot_aera\"").find("unknown column \"pilot_aera\"; did you mean \"pilot_area\"?"),
+  EXPECT_NE(with("eligible = \"pilot_area and", "eligible = \"pilot_aera and").find("unknown column \"pilot_aera\"; did you mean \"pilot_area\"?"),
+            std::string::npos);
+  EXPECT_NE(with("members_at_start = \"enrolled\"", "members_at_start = \"enroled\"").find("unknown column \"enroled\""),
             std::string::npos);
   testing::write_file(dir.file("asthma.json"), R"({"study": {}, "outcomes": [], "data": {"programme": "asthma"}})");
   EXPECT_NE(with(std::string(IMPACTSIM_STUDIES) + "/expected/sophia_diabetes.json", dir.file("asthma.json"))
