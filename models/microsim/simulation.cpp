@@ -55,7 +55,16 @@ EnrolmentEffects EnrolmentEffects::from_study_results(const nlohmann::json& r, c
   e.renal_check = effect_of(r, "renal_check", "odds_ratio", true);
   e.dental = effect_of(r, "dental", "odds_ratio", true);
   e.stays = effect_of(r, "hosp_stays", "ratio", true);
+  // The days process counts days per stay (beyond the first): its effect is
+  // the days ratio over the stays ratio, with their variances added
+  // (covariance unknown; the two ratios correlate positively, so this errs
+  // wide).
   e.days = effect_of(r, "hosp_days", "ratio", true);
+  for (size_t k = 0; k < e.days.value.size(); ++k) {
+    const int year = static_cast<int>(k) + 1;
+    e.days.value[k] -= e.stays.at(year);
+    e.days.std_error[k] = std::hypot(e.days.std_error[k], e.stays.se_at(year));
+  }
   e.spending = effect_of(r, "spend_total", "difference", false);
   if (r.contains("adjusted_mortality")) {
     e.death.value.clear();
@@ -142,16 +151,16 @@ SimulationResult simulate(const TransitionModels& models, const EnrolmentEffects
     // events by combination; and members' effects by programme year (row 0:
     // not a member; none on spending's scale).
     const std::vector<double>* member_effect[kProcs] = {&e_death, &e_fundus, &e_renal, &e_dental, &e_stays, &e_days, nullptr};
-    std::vector<double> year_factor(static_cast<size_t>(H) * 16 * kProcs), effect_factor(static_cast<size_t>(H + 1) * kProcs, 1.0);
+    std::vector<double> year_factor(static_cast<size_t>(H) * (1 << kLagStates) * kProcs), effect_factor(static_cast<size_t>(H + 1) * kProcs, 1.0);
     auto year_at = [&](int t, int events) {
-      return &year_factor[(static_cast<size_t>(t - 1) * 16 + static_cast<size_t>(events)) * kProcs];
+      return &year_factor[(static_cast<size_t>(t - 1) * (1 << kLagStates) + static_cast<size_t>(events)) * kProcs];
     };
     for (int p = 0; p < kProcs; ++p) {
       const Eigen::VectorXd& b = beta[static_cast<size_t>(p)];
       for (int t = 1; t <= H; ++t) {
-        for (int mask = 0; mask < 16; ++mask) {
+        for (int mask = 0; mask < (1 << kLagStates); ++mask) {
           double sum = b[1] * t;
-          for (int j = 0; j < 4; ++j) sum += (mask >> j & 1) ? b[10 + j] : 0.0;
+          for (int j = 0; j < kLagStates; ++j) sum += (mask >> j & 1) ? b[1 + kFixedStates + j] : 0.0;
           year_at(t, mask)[p] = std::exp(sum);
         }
         if (member_effect[p]) effect_factor[static_cast<size_t>(t * kProcs + p)] = std::exp((*member_effect[p])[static_cast<size_t>(t - 1)]);
@@ -163,10 +172,10 @@ SimulationResult simulate(const TransitionModels& models, const EnrolmentEffects
     // state, exp(mu + sigma^2 / 2) - 1 for the log-normal model of
     // log(1 + spending): the outputs are sums, so drawing the residual
     // would only add Monte Carlo noise (Rao-Blackwellisation).
-    Eigen::MatrixXd fixed_coef(9, kProcs);
+    Eigen::MatrixXd fixed_coef(kFixedStates, kProcs);
     Eigen::RowVectorXd fixed_intercept(kProcs);
     for (int p = 0; p < kProcs; ++p) {
-      fixed_coef.col(p) = beta[static_cast<size_t>(p)].segment(1, 9);
+      fixed_coef.col(p) = beta[static_cast<size_t>(p)].segment(1, kFixedStates);
       fixed_intercept[p] = beta[static_cast<size_t>(p)][0];
     }
     fixed_intercept[static_cast<Eigen::Index>(Process::LogSpending)] += sigma * sigma / 2;
@@ -174,7 +183,7 @@ SimulationResult simulate(const TransitionModels& models, const EnrolmentEffects
     for (size_t s = 0; s < scenarios.size(); ++s) {
       const Scenario& sc = scenarios[s];
       std::vector<double> sums = deterministic_reduce(
-          n, 8192, std::vector<double>(static_cast<size_t>(H) * per_year, 0.0),
+          n, 2048, std::vector<double>(static_cast<size_t>(H) * per_year, 0.0),
           [&](size_t begin, size_t end) {
             std::vector<double> acc(static_cast<size_t>(H) * per_year, 0.0);
             // exp(linear predictor) as a product of factors computed once:
@@ -182,17 +191,19 @@ SimulationResult simulate(const TransitionModels& models, const EnrolmentEffects
             // per year (age) and per combination of last year's four 0/1
             // events, so that a person-year costs multiplications instead
             // of exponentials.
-            const auto m = static_cast<Eigen::Index>(end - begin);
-            const Eigen::ArrayXXd fixed_block =
-                ((state.block(static_cast<Eigen::Index>(begin), 0, m, 9) * fixed_coef).rowwise() + fixed_intercept)
-                    .array()
-                    .exp();
+            constexpr size_t kChunk = 256;  // persons whose fixed factors stay in cache
+            Eigen::ArrayXXd fixed_block(static_cast<Eigen::Index>(kChunk), kProcs);
             double fixed[kProcs];
             for (size_t i = begin; i < end; ++i) {
               const auto row = static_cast<Eigen::Index>(i);
-              for (int p = 0; p < kProcs; ++p) fixed[p] = fixed_block(static_cast<Eigen::Index>(i - begin), p);
+              if ((i - begin) % kChunk == 0) {
+                const auto m = static_cast<Eigen::Index>(std::min(kChunk, end - i));
+                fixed_block.topRows(m) =
+                    ((state.block(row, 0, m, kFixedStates) * fixed_coef).rowwise() + fixed_intercept).array().exp();
+              }
+              for (int p = 0; p < kProcs; ++p) fixed[p] = fixed_block(static_cast<Eigen::Index>((i - begin) % kChunk), p);
               int lags = 0;
-              for (int j = 0; j < 4; ++j) lags |= (state(row, 9 + j) != 0 ? 1 : 0) << j;
+              for (int j = 0; j < kLagStates; ++j) lags |= (state(row, kFixedStates + j) != 0 ? 1 : 0) << j;
               bool member = !sc.members_at_start.empty() && sc.members_at_start[i], left = false;
               int programme_year = 0;  // years as a member, for the effects (capped at H)
               const bool eligible = !sc.eligible.empty() && sc.eligible[i];
@@ -211,13 +222,16 @@ SimulationResult simulate(const TransitionModels& models, const EnrolmentEffects
                   if (u[0] < sc.take_up * ramp) member = true;
                 }
                 programme_year = member ? std::min(programme_year + 1, H) : 0;
-                // exp(linear predictor + member effect) of a process.
+                // exp(linear predictor) of each process without and with
+                // the member's effect.
                 const double* by_year = year_at(t, lags);
                 const double* effect = &effect_factor[static_cast<size_t>(programme_year * kProcs)];
-                auto e = [&](Process proc) {
-                  const auto p = static_cast<size_t>(proc);
-                  return fixed[p] * by_year[p] * effect[p];
-                };
+                double without[kProcs], with[kProcs];
+                for (int p = 0; p < kProcs; ++p) {
+                  without[p] = fixed[p] * by_year[p];
+                  with[p] = without[p] * effect[p];
+                }
+                auto e = [&](Process proc) { return with[static_cast<size_t>(proc)]; };
                 // u < exposure x odds / (1 + odds), without a division.
                 auto happens = [](double u, double odds, double exposure) {
                   return odds == HUGE_VAL ? u < exposure : u * (1 + odds) < odds * exposure;
@@ -247,6 +261,18 @@ SimulationResult simulate(const TransitionModels& models, const EnrolmentEffects
                 a[kProgrammeCost] += m * sc.cost_per_member * exposure * discount;
                 if (dead) break;
                 lags = (fundus ? 1 : 0) | (renal ? 2 : 0) | (dental ? 4 : 0) | (stays > 0 ? 8 : 0);
+                if (programme_year > 0) {
+                  // A member's state carries the no-programme path (same
+                  // uniforms, no effect): a study's effect for programme
+                  // year y already includes what earlier years' effects
+                  // carry over, so programme-induced exams must not raise
+                  // next year's odds again through the lags.
+                  auto w = [&](Process proc) { return without[static_cast<size_t>(proc)]; };
+                  lags = (happens(u[2], w(Process::Fundus), exposure) ? 1 : 0) |
+                         (happens(u[3], w(Process::RenalCheck), exposure) ? 2 : 0) |
+                         (happens(u[4], w(Process::Dental), exposure) ? 4 : 0) |
+                         (RandomStream::poisson_quantile(w(Process::HospStays) * exposure, u[5]) > 0 ? 8 : 0);
+                }
               }
             }
             return acc;

@@ -7,7 +7,11 @@
 // ageing. The processes are the fitted transition models; members' processes
 // are shifted by the effects of enrolment (odds ratios, rate ratios, spending
 // difference) by programme year: a member's first year in the programme
-// takes the study's year-1 effect, whenever it falls.
+// takes the study's year-1 effect, whenever it falls. A study's effect for
+// year y is a total effect (it includes what earlier years' effects carry
+// over), so members' state — last year's exams and hospitalisation — follows
+// their no-programme path on the same uniforms; feeding programme-induced
+// exams back through the lags would count the carry-over twice.
 //
 // Common random numbers: a person's eight uniforms in a year come from one
 // Philox4x64 block keyed by (seed, person id, year), in a fixed order, the
@@ -45,11 +49,12 @@ struct YearlyEffect {
 
 struct EnrolmentEffects {
   YearlyEffect death, fundus, renal_check, dental;  // log odds ratios
-  YearlyEffect stays, days;                         // log rate ratios
+  YearlyEffect stays, days;                         // log rate ratios (days: per stay, beyond the first)
   YearlyEffect spending;                            // euros per member-year
   // From a study's results.json (impactsim run): the adjusted mortality odds
   // ratio, the odds ratios of outcomes fundus_2y, renal_check and dental, the
-  // rate ratios of hosp_stays and hosp_days, the difference of spend_total.
+  // rate ratios of hosp_stays and of hosp_days over hosp_stays (days per
+  // stay), the difference of spend_total.
   // Standard errors from the 95% intervals. Absent outcomes have no effect.
   static EnrolmentEffects from_study_results(const nlohmann::json& results, const std::string& where);
   nlohmann::json to_json() const;

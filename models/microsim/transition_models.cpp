@@ -11,8 +11,9 @@ namespace impactsim {
 
 const std::vector<std::string>& microsim_state_names() {
   static const std::vector<std::string> names = {
-      "age",         "male",          "insulin",   "cardiovascular", "renal_disease",   "heart_failure", "retinopathy",
-      "deprivation", "low_income",    "lag_fundus_2y", "lag_renal_check", "lag_dental", "lag_hospitalised"};
+      "age",           "male",          "insulin",         "cardiovascular", "renal_disease",
+      "heart_failure", "retinopathy",   "deprivation",     "low_income",     "baseline_exams",
+      "baseline_hba1c_tests",           "lag_fundus_2y",   "lag_renal_check", "lag_dental", "lag_hospitalised"};
   return names;
 }
 
@@ -46,8 +47,6 @@ double level_is(const Column& c, size_t i, const char* level) {
   return code >= 0 && c.levels()[static_cast<size_t>(code)] == level ? 1.0 : 0.0;
 }
 
-constexpr int kStates = 13;
-
 }  // namespace
 
 Eigen::MatrixXd baseline_state(const Table& p) {
@@ -57,7 +56,8 @@ Eigen::MatrixXd baseline_state(const Table& p) {
                &cv = need(p, "cardiovascular"), &renal = need(p, "renal_disease"), &hf = need(p, "heart_failure"),
                &retino = need(p, "retinopathy"), &dep = need(p, "deprivation"), &low = need(p, "low_income"),
                &fundus = need(p, "fundus_2y"), &rc = need(p, "renal_check"), &dental = need(p, "dental"),
-               &stays = need(p, "hosp_stays");
+               &stays = need(p, "hosp_stays"), &creatinine = need(p, "creatinine"), &albuminuria = need(p, "albuminuria"),
+               &hba1c = need(p, "hba1c_tests");
   for (size_t i = 0; i < n; ++i) {
     const auto r = static_cast<Eigen::Index>(i);
     s(r, 0) = age.numeric_value(i);
@@ -69,10 +69,12 @@ Eigen::MatrixXd baseline_state(const Table& p) {
     s(r, 6) = retino.numeric_value(i);
     s(r, 7) = dep.type() == ColumnType::Categorical ? dep.codes()[i] + 1.0 : dep.numeric_value(i);
     s(r, 8) = low.numeric_value(i);
-    s(r, 9) = fundus.numeric_value(i);
-    s(r, 10) = rc.numeric_value(i);
-    s(r, 11) = dental.numeric_value(i);
-    s(r, 12) = stays.numeric_value(i) > 0;
+    s(r, 9) = fundus.numeric_value(i) + creatinine.numeric_value(i) + albuminuria.numeric_value(i) + dental.numeric_value(i);
+    s(r, 10) = hba1c.numeric_value(i);
+    s(r, kFixedStates + 0) = fundus.numeric_value(i);
+    s(r, kFixedStates + 1) = rc.numeric_value(i);
+    s(r, kFixedStates + 2) = dental.numeric_value(i);
+    s(r, kFixedStates + 3) = stays.numeric_value(i) > 0;
   }
   if (!s.allFinite()) throw InputError("microsim: the cohort's baseline columns have missing values");
   return s;
@@ -110,10 +112,10 @@ TransitionModels fit_transition_models(const Table& patients, const Table& yearl
       if (r == 0 || yid.numeric_value(r - 1) != yid.numeric_value(r) || year.numeric_value(r - 1) != t - 1) {
         throw InputError("microsim fit: yearly rows must be sorted by id and year (row " + std::to_string(r + 1) + ")");
       }
-      x(k, 10) = fundus.numeric_value(r - 1);
-      x(k, 11) = rc.numeric_value(r - 1);
-      x(k, 12) = dental.numeric_value(r - 1);
-      x(k, 13) = stays.numeric_value(r - 1) > 0;
+      x(k, 1 + kFixedStates + 0) = fundus.numeric_value(r - 1);
+      x(k, 1 + kFixedStates + 1) = rc.numeric_value(r - 1);
+      x(k, 1 + kFixedStates + 2) = dental.numeric_value(r - 1);
+      x(k, 1 + kFixedStates + 3) = stays.numeric_value(r - 1) > 0;
     }
   }
 

@@ -5,7 +5,9 @@
 // Each model is a GLM on person-years of non-members (the status quo; the
 // effects of enrolment come from a study's results) with the same state
 // variables: current age, sex, treatment, comorbidities, deprivation, low
-// income, and the previous year's exams and hospitalisation:
+// income, the baseline year's care (exams done, HbA1c tests: they stand for
+// a patient's lasting propensity to be followed up, which one year's lags
+// capture only in part), and the previous year's exams and hospitalisation:
 //   death         binomial logit
 //   fundus_2y     binomial logit (fundus exam in the 2-year window)
 //   renal_check   binomial logit
@@ -24,8 +26,13 @@
 
 namespace impactsim {
 
-// The state variables, in the order of every model's columns after the intercept.
+// The state variables, in the order of every model's columns after the
+// intercept: kFixedStates covariates fixed at baseline (age first: it moves
+// with the year), then kLagStates 0/1 indicators of last year's events.
 const std::vector<std::string>& microsim_state_names();
+constexpr int kFixedStates = 11;
+constexpr int kLagStates = 4;
+constexpr int kStates = kFixedStates + kLagStates;
 
 enum class Process { Death, Fundus, RenalCheck, Dental, HospStays, ExtraDays, LogSpending, Count };
 const char* to_string(Process p);

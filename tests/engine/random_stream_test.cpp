@@ -97,9 +97,10 @@ TEST(RandomStream, EntityDrawsIndependentOfThreadsAndOtherEntities) {
 
 TEST(RandomStream, PoissonQuantileIsTheInverseCdf) {
   // Smallest k with u <= P(X <= k), from the CDF summed directly.
-  for (double mean : {1e-4, 0.01, 0.3, 1.0, 4.0, 25.0}) {
-    for (int j = 0; j < 1000; ++j) {
-      const double u = (j + 0.5) / 1000;
+  // Means below 1 take the bracketed search, the others the exact one.
+  for (double mean : {1e-9, 1e-4, 0.01, 0.3, 0.7, 0.95, 0.999, 1.0, 4.0, 25.0}) {
+    for (int j = 0; j < 20000; ++j) {
+      const double u = (j + 0.5) / 20000;
       int64_t k = 0;
       double p = std::exp(-mean), cdf = p;
       while (u > cdf) {
