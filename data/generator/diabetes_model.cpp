@@ -11,13 +11,18 @@
 // - enrolment: logistic in the observed baseline (better-followed patients
 //   enrol more: healthy-adherer selection), so selection is on observables
 //   unless the optional engagement trait is on;
+// - comorbidity onset each year (logistic in age and treatment), unaffected
+//   by enrolment; a new comorbidity raises GP visits, stays and drug
+//   spending from the next year;
 // - death each year: logistic in baseline covariates and age only, with the
 //   member odds ratio by year, so that a logistic regression of death on
 //   enrolment and the baseline covariates is correctly specified and its
-//   coefficient estimates the true odds ratio;
+//   coefficient estimates the true odds ratio (onset therefore does not
+//   move mortality);
 // - hospital stays (Poisson given frailty), days (stays + Poisson extra days),
 //   HbA1c tests and GP visits (Poisson), spending by kind (costs of care used
 //   plus log-normal remainders, growing each year).
+#include <algorithm>
 #include <cmath>
 
 #include "data/generator/cohort_model.hpp"
@@ -35,7 +40,7 @@ const char* const kExamNames[kExams] = {"fundus", "creatinine", "albuminuria", "
 // Uniforms drawn each year, always all of them, so that both arms of a patient
 // use the same uniform for the same event.
 enum YearDraw { uDeath, uDeathTime, uExam0, uHba1c = uExam0 + kExams, uGp, uStays, uDays, uAmbulatory, uHospitalCost,
-                uDrugs, kYearDraws };
+                uDrugs, uOnset0, kYearDraws = uOnset0 + 4 };
 enum BaselineDraw { bDemographics, bType1 = bDemographics + DemographicsModel::kDraws, bInsulin, bComorb0, bCare = bComorb0 + 4,
                     bFrailty, bEngagement, bEnrol, kBaselineDrawCount };
 
@@ -44,7 +49,7 @@ const char* const kComorbNames[kComorbidities] = {"cardiovascular", "renal_disea
 
 struct Params {
   double type1, insulin_type2;
-  double comorb_prevalence[kComorbidities], comorb_age_per_decade, comorb_insulin;
+  double comorb_prevalence[kComorbidities], comorb_incidence[kComorbidities], comorb_age_per_decade, comorb_insulin;
   double care_sd, frailty_shape;
   double exam_intercept[kExams], exam_age_per_decade[kExams], exam_per_quintile, exam_low_income, exam_insulin,
       exam_care_loading;
@@ -67,7 +72,10 @@ Params read_params(const Parameters& p, int years) {
   Params q{};
   q.type1 = p.probability("population", "type1");
   q.insulin_type2 = p.probability("population", "insulin_type2");
-  for (int c = 0; c < kComorbidities; ++c) q.comorb_prevalence[c] = p.probability("comorbidity", kComorbNames[c]);
+  for (int c = 0; c < kComorbidities; ++c) {
+    q.comorb_prevalence[c] = p.probability("comorbidity", kComorbNames[c]);
+    q.comorb_incidence[c] = p.probability("comorbidity", std::string(kComorbNames[c]) + "_incidence");
+  }
   q.comorb_age_per_decade = p.value("comorbidity", "age_per_decade");
   q.comorb_insulin = p.value("comorbidity", "insulin");
   q.care_sd = p.value("exams", "follow_up_propensity_sd");
@@ -143,7 +151,7 @@ struct Patient : Demographics {
 
 // One year of one arm.
 struct Year {
-  bool death, exam[kExams];
+  bool death, exam[kExams], onset[kComorbidities];
   double exposure;
   int64_t hba1c, gp, stays, days, ambulatory, hospital, drugs;
 };
@@ -197,6 +205,7 @@ class DiabetesModel final : public CohortModel {
         {"hosp_days", ColumnType::Int64, {}, 16, "days in hospital in the year"},
     });
     for (auto& c : spending_columns(false)) yearly_.columns.push_back(std::move(c));
+    for (const char* c : kComorbNames) yearly_.columns.push_back({c, ColumnType::Bool, {}, 64, "comorbidity recorded by the end of the year"});
     truth_ = {
         {"fundus_2y", OutcomeKind::Proportion, "fundus exam in the 2-year window"},
         {"renal_check", OutcomeKind::Proportion, "creatinine and albuminuria in the year"},
@@ -219,9 +228,10 @@ class DiabetesModel final : public CohortModel {
 
  private:
   Patient draw_patient(int64_t id) const;
-  // Year `t` (-2..H) of arm `arm` (0 not enrolled, 1 enrolled: effects from year 1). Columns are set
-  // in schema order by generate().
-  Year draw_year(const Patient& p, int64_t id, int t, int arm) const;
+  // Year `t` (-2..H) of arm `arm` (0 not enrolled, 1 enrolled: effects from year 1), with the
+  // comorbidities at its start (`comorb`; onsets from year 1). Columns are set in schema order by
+  // generate().
+  Year draw_year(const Patient& p, int64_t id, int t, int arm, const bool* comorb) const;
 
   GenerateOptions opt_;
   DemographicsModel demographics_;
@@ -273,7 +283,7 @@ Patient DiabetesModel::draw_patient(int64_t id) const {
   return p;
 }
 
-Year DiabetesModel::draw_year(const Patient& p, int64_t id, int t, int arm) const {
+Year DiabetesModel::draw_year(const Patient& p, int64_t id, int t, int arm, const bool* comorb) const {
   RandomStream s = stream(opt_.seed, id, kDeath, t);  // one stream per patient-year, all draws in a fixed order
   double u[kYearDraws];
   for (double& x : u) x = s.uniform();
@@ -292,12 +302,24 @@ Year DiabetesModel::draw_year(const Patient& p, int64_t id, int t, int arm) cons
     const double pr = (effect ? logistic(p.exam_lp[e] + q_.exam_effect[e][k]) : p.exam_p0[e]) * y.exposure;
     y.exam[e] = u[uExam0 + e] < pr;
   }
+  // Comorbidities gained since baseline, and this year's onsets.
+  int gained = 0;
+  for (int c = 0; c < kComorbidities; ++c) gained += comorb[c] && !p.comorb[c];
+  if (follow_up) {
+    const double age_dec = (p.age + t - 65) / 10.0;
+    for (int c = 0; c < kComorbidities; ++c) {
+      const double lp = logit(q_.comorb_incidence[c]) + q_.comorb_age_per_decade * age_dec + (p.insulin ? q_.comorb_insulin : 0.0);
+      y.onset[c] = !comorb[c] && u[uOnset0 + c] < logistic(lp) * y.exposure;
+    }
+  }
   const double hba1c_mean = p.hba1c_mean0 * (effect ? hba1c_ratio_[k] : 1.0) * y.exposure;
   y.hba1c = std::min<int64_t>(poisson_inverse(hba1c_mean, u[uHba1c]), 20);
-  y.gp = std::min<int64_t>(poisson_inverse(p.gp_mean0 * (effect ? gp_ratio_[k] : 1.0) * y.exposure, u[uGp]), 100);
+  const double gp_gained = gained ? std::exp(q_.gp_comorbidity * gained) : 1.0;
+  y.gp = std::min<int64_t>(poisson_inverse(p.gp_mean0 * gp_gained * (effect ? gp_ratio_[k] : 1.0) * y.exposure, u[uGp]), 100);
   // Stays rise with age, a year older each year from the baseline year -1.
   const size_t ti = static_cast<size_t>(t + 2);
-  const double stays_mean = p.stays_mean0 * stays_age_factor_[ti] * y.exposure * (effect ? q_.stays_rate_ratio[k] : 1.0);
+  const double stays_mean = p.stays_mean0 * stays_age_factor_[ti] * y.exposure * (effect ? q_.stays_rate_ratio[k] : 1.0) *
+                            (gained ? std::exp(q_.stays_comorbidity * gained) : 1.0);
   y.stays = std::min<int64_t>(poisson_inverse(stays_mean, u[uStays]), 50);
   if (y.stays > 0) {
     const double extra = static_cast<double>(y.stays) * (q_.mean_los - 1.0) * (effect ? q_.los_ratio[k] : 1.0);
@@ -312,7 +334,8 @@ Year DiabetesModel::draw_year(const Patient& p, int64_t id, int t, int arm) cons
   y.hospital = y.days > 0 ? euros(static_cast<double>(y.days) * q_.hospital_cost_per_day * growth *
                                   std::exp(hsd * RandomStream::normal_quantile(u[uHospitalCost]) - hsd * hsd / 2))
                           : 0;
-  y.drugs = euros(std::exp(p.drugs_lp + q_.drugs_sd * RandomStream::normal_quantile(u[uDrugs])) * y.exposure * growth);
+  y.drugs = euros(std::exp(p.drugs_lp + q_.drugs_comorbidity * gained + q_.drugs_sd * RandomStream::normal_quantile(u[uDrugs])) *
+                  y.exposure * growth);
   return y;
 }
 
@@ -322,9 +345,9 @@ void DiabetesModel::generate(int64_t first_id, int64_t count, BlockBuilder& pb, 
   for (int64_t id = first_id; id < first_id + count; ++id) {
     const Patient p = draw_patient(id);
     // Baseline: years -2 (fundus window) and -1.
-    const Year ym2 = draw_year(p, id, -2, 0);
-    const Year ym1 = draw_year(p, id, -1, 0);
-    const Year y0 = draw_year(p, id, 0, 0);
+    const Year ym2 = draw_year(p, id, -2, 0, p.comorb);
+    const Year ym1 = draw_year(p, id, -1, 0, p.comorb);
+    const Year y0 = draw_year(p, id, 0, 0, p.comorb);
     // Enrolment, from the observed baseline.
     RandomStream se = stream(opt_.seed, id, kEnrolment, 0);
     const bool fundus_2y = ym2.exam[kFundus] || ym1.exam[kFundus];
@@ -344,8 +367,11 @@ void DiabetesModel::generate(int64_t first_id, int64_t count, BlockBuilder& pb, 
       const bool observed = arm == (enrolled ? 1 : 0);
       bool prev_fundus = y0.exam[kFundus];
       bool dead = false;
+      bool comorb[kComorbidities];
+      std::copy(p.comorb, p.comorb + kComorbidities, comorb);
       for (int t = 1; t <= H && !dead; ++t) {
-        const Year y = draw_year(p, id, t, arm);
+        const Year y = draw_year(p, id, t, arm, comorb);
+        for (int c = 0; c < kComorbidities; ++c) comorb[c] = comorb[c] || y.onset[c];
         dead = y.death;
         const bool f2 = y.exam[kFundus] || prev_fundus;
         prev_fundus = y.exam[kFundus];
@@ -386,6 +412,7 @@ void DiabetesModel::generate(int64_t first_id, int64_t count, BlockBuilder& pb, 
         yb.set_int(c++, y.hospital);
         yb.set_int(c++, y.drugs);
         yb.set_int(c++, total);
+        for (int k = 0; k < kComorbidities; ++k) yb.set_bool(c++, comorb[k]);
       }
     }
     if (enrolled) tally.add_member();

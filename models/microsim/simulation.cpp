@@ -1,6 +1,7 @@
 #include "models/microsim/simulation.hpp"
 
 #include <Eigen/Cholesky>
+#include <bit>
 #include <cmath>
 
 #include "engine/error.hpp"
@@ -10,14 +11,15 @@
 namespace impactsim {
 
 const char* output_name(int output) {
-  static const char* names[kOutputs] = {"members", "fundus_2y", "renal_check", "dental", "hosp_stays",
-                                        "hosp_days", "deaths", "spending", "programme_cost"};
+  static const char* names[kOutputs] = {"members", "fundus_2y", "renal_check", "dental", "hosp_stays", "hosp_days",
+                                        "deaths", "spending", "programme_cost", "comorbidity_onsets"};
   return names[output];
 }
 
 namespace {
 
 constexpr uint64_t kMicrosimStream = 0x6d73;  // "ms"
+constexpr uint64_t kOnsetStream = 0x6f6e;     // "on"
 
 YearlyEffect effect_of(const nlohmann::json& results, const std::string& column, const char* field, bool log_scale) {
   YearlyEffect e;
@@ -43,6 +45,32 @@ YearlyEffect effect_of(const nlohmann::json& results, const std::string& column,
 }
 
 nlohmann::json yearly_json(const YearlyEffect& e) { return {{"value", e.value}, {"std_error", e.std_error}}; }
+
+constexpr int kFirstOnset = static_cast<int>(Process::OnsetCardiovascular);
+
+// Which comorbidities start in a year where at least one does: independent
+// onsets with probabilities p_c = exposure odds_c / (1 + odds_c), drawn
+// conditionally on "at least one" (the caller decided that on the
+// person-year's own uniform), from a stream of their own: the first c
+// starts with P(c | at least one among c..) = p_c / (1 - prod_{j>=c}(1 - p_j));
+// once one has started, the later ones are unconditional.
+template <class Odds>
+int draw_onsets(int present, const Odds& odds_of, double exposure, uint64_t seed, uint64_t id, int year) {
+  double p[kComorbidityStates], none_from[kComorbidityStates + 1];
+  for (int c = 0; c < kComorbidityStates; ++c) {
+    const double o = (present >> c & 1) ? 0.0 : odds_of(static_cast<Process>(kFirstOnset + c));
+    p[c] = exposure * o / (1 + o);
+  }
+  none_from[kComorbidityStates] = 1;
+  for (int c = kComorbidityStates - 1; c >= 0; --c) none_from[c] = none_from[c + 1] * (1 - p[c]);
+  RandomStream r(seed, id, kOnsetStream, static_cast<uint64_t>(year));
+  int gained = 0;
+  for (int c = 0; c < kComorbidityStates; ++c) {
+    const double q = gained ? p[c] : p[c] / (1 - none_from[c]);
+    if (r.uniform() < q) gained |= 1 << c;
+  }
+  return gained;
+}
 
 }  // namespace
 
@@ -111,11 +139,18 @@ SimulationResult simulate(const TransitionModels& models, const EnrolmentEffects
   res.draws = draws;
   res.totals.assign(static_cast<size_t>(draws) * scenarios.size() * static_cast<size_t>(H) * kOutputs, 0.0);
 
-  // Cholesky factors of the coefficient covariances, for the PSA draws.
+  // Square roots of the coefficient covariances, for the PSA draws.
   std::vector<Eigen::MatrixXd> chol;
+  if (models.models.size() != static_cast<size_t>(Process::Count)) throw std::invalid_argument("simulate: a model per process");
   for (const auto& m : models.models) {
-    Eigen::LLT<Eigen::MatrixXd> llt(m.cov);
-    chol.push_back(llt.info() == Eigen::Success ? Eigen::MatrixXd(llt.matrixL()) : Eigen::MatrixXd::Zero(m.cov.rows(), m.cov.cols()));
+    if (m.beta.size() != kStates + 1 || m.cov.rows() != m.beta.size() || m.cov.cols() != m.beta.size()) {
+      throw std::invalid_argument(std::string("simulate: model ") + to_string(m.process) + " has coefficients of another size");
+    }
+    // A square root P' L D^(1/2) from the pivoted LDLT factorisation, which
+    // also serves a semidefinite covariance (one with a structural zero).
+    const Eigen::LDLT<Eigen::MatrixXd> ldlt(m.cov);
+    const Eigen::VectorXd root_d = ldlt.vectorD().cwiseMax(0.0).cwiseSqrt();
+    chol.push_back(ldlt.transpositionsP().transpose() * (Eigen::MatrixXd(ldlt.matrixL()) * root_d.asDiagonal()));
   }
   const size_t per_year = kOutputs;
   constexpr int kProcs = static_cast<int>(Process::Count);
@@ -150,7 +185,8 @@ SimulationResult simulate(const TransitionModels& models, const EnrolmentEffects
     // tables with the processes contiguous: age by year x last year's
     // events by combination; and members' effects by programme year (row 0:
     // not a member; none on spending's scale).
-    const std::vector<double>* member_effect[kProcs] = {&e_death, &e_fundus, &e_renal, &e_dental, &e_stays, &e_days, nullptr};
+    const std::vector<double>* member_effect[kProcs] = {&e_death, &e_fundus, &e_renal, &e_dental, &e_stays, &e_days,
+                                                        nullptr, nullptr, nullptr, nullptr, nullptr};
     std::vector<double> year_factor(static_cast<size_t>(H) * (1 << kLagStates) * kProcs), effect_factor(static_cast<size_t>(H + 1) * kProcs, 1.0);
     auto year_at = [&](int t, int events) {
       return &year_factor[(static_cast<size_t>(t - 1) * (1 << kLagStates) + static_cast<size_t>(events)) * kProcs];
@@ -179,6 +215,10 @@ SimulationResult simulate(const TransitionModels& models, const EnrolmentEffects
       fixed_intercept[p] = beta[static_cast<size_t>(p)][0];
     }
     fixed_intercept[static_cast<Eigen::Index>(Process::LogSpending)] += sigma * sigma / 2;
+    // Each comorbidity gained multiplies every process's fixed factor by
+    // exp(the coefficient of comorbidities_gained).
+    double gained_factor[kProcs];
+    for (int p = 0; p < kProcs; ++p) gained_factor[p] = std::exp(fixed_coef(kGainedState, p));
 
     for (size_t s = 0; s < scenarios.size(); ++s) {
       const Scenario& sc = scenarios[s];
@@ -202,8 +242,9 @@ SimulationResult simulate(const TransitionModels& models, const EnrolmentEffects
                     ((state.block(row, 0, m, kFixedStates) * fixed_coef).rowwise() + fixed_intercept).array().exp();
               }
               for (int p = 0; p < kProcs; ++p) fixed[p] = fixed_block(static_cast<Eigen::Index>((i - begin) % kChunk), p);
-              int lags = 0;
+              int lags = 0, comorbidities = 0;
               for (int j = 0; j < kLagStates; ++j) lags |= (state(row, kFixedStates + j) != 0 ? 1 : 0) << j;
+              for (int c = 0; c < kComorbidityStates; ++c) comorbidities |= (state(row, kFirstComorbidityState + c) != 0 ? 1 : 0) << c;
               bool member = !sc.members_at_start.empty() && sc.members_at_start[i], left = false;
               int programme_year = 0;  // years as a member, for the effects (capped at H)
               const bool eligible = !sc.eligible.empty() && sc.eligible[i];
@@ -260,6 +301,23 @@ SimulationResult simulate(const TransitionModels& models, const EnrolmentEffects
                 a[kSpending] += spend * discount;
                 a[kProgrammeCost] += m * sc.cost_per_member * exposure * discount;
                 if (dead) break;
+                // Comorbidity onsets (they do not depend on the programme):
+                // u[6] against P(any onset) = 1 - prod(1 - p_c), compared
+                // without a division; the rare years with one draw which.
+                double none_num = 1, none_den = 1;
+                for (int c = 0; c < kComorbidityStates; ++c) {
+                  const double odds = (comorbidities >> c & 1) ? 0.0 : e(static_cast<Process>(kFirstOnset + c));
+                  none_num *= 1 + odds * (1 - exposure);  // 1 - p_c = (1 + odds (1 - exposure)) / (1 + odds)
+                  none_den *= 1 + odds;
+                }
+                if (u[6] * none_den < none_den - none_num) {
+                  const int gained = draw_onsets(comorbidities, e, exposure, options.seed, static_cast<uint64_t>(ids[i]), t);
+                  a[kOnsets] += std::popcount(static_cast<unsigned>(gained));
+                  comorbidities |= gained;
+                  for (int c = 0; c < std::popcount(static_cast<unsigned>(gained)); ++c) {
+                    for (int p = 0; p < kProcs; ++p) fixed[p] *= gained_factor[p];
+                  }
+                }
                 lags = (fundus ? 1 : 0) | (renal ? 2 : 0) | (dental ? 4 : 0) | (stays > 0 ? 8 : 0);
                 if (programme_year > 0) {
                   // A member's state carries the no-programme path (same

@@ -4,9 +4,10 @@
 // Each year, for each person alive: enrolment (eligible persons enrol with
 // probability take-up × ramp-up of the year; members drop out at a yearly
 // rate), death, each exam in its window, hospital stays and days, spending,
-// ageing. The processes are the fitted transition models; members' processes
-// are shifted by the effects of enrolment (odds ratios, rate ratios, spending
-// difference) by programme year: a member's first year in the programme
+// comorbidity onsets (which raise the next years' risks through the models'
+// comorbidity terms), ageing. The processes are the fitted transition
+// models; members' processes are shifted by the effects of enrolment (odds
+// ratios, rate ratios, spending difference) by programme year: a member's first year in the programme
 // takes the study's year-1 effect, whenever it falls. A study's effect for
 // year y is a total effect (it includes what earlier years' effects carry
 // over), so members' state — last year's exams and hospitalisation — follows
@@ -78,7 +79,7 @@ struct SimulationOptions {
   double scale = 1.0;          // multiplies every total (weight to national counts)
 };
 
-enum Output { kMembers, kFundus, kRenalCheck, kDental, kStays, kDays, kDeaths, kSpending, kProgrammeCost, kOutputs };
+enum Output { kMembers, kFundus, kRenalCheck, kDental, kStays, kDays, kDeaths, kSpending, kProgrammeCost, kOnsets, kOutputs };
 const char* output_name(int output);
 
 struct SimulationResult {

@@ -13,7 +13,8 @@ const std::vector<std::string>& microsim_state_names() {
   static const std::vector<std::string> names = {
       "age",           "male",          "insulin",         "cardiovascular", "renal_disease",
       "heart_failure", "retinopathy",   "deprivation",     "low_income",     "baseline_exams",
-      "baseline_hba1c_tests",           "lag_fundus_2y",   "lag_renal_check", "lag_dental", "lag_hospitalised"};
+      "baseline_hba1c_tests",           "comorbidities_gained",               "lag_fundus_2y",
+      "lag_renal_check",                "lag_dental",      "lag_hospitalised"};
   return names;
 }
 
@@ -26,6 +27,10 @@ const char* to_string(Process p) {
     case Process::HospStays: return "hosp_stays";
     case Process::ExtraDays: return "extra_days";
     case Process::LogSpending: return "log_spending";
+    case Process::OnsetCardiovascular: return "onset_cardiovascular";
+    case Process::OnsetRenalDisease: return "onset_renal_disease";
+    case Process::OnsetHeartFailure: return "onset_heart_failure";
+    case Process::OnsetRetinopathy: return "onset_retinopathy";
     case Process::Count: break;
   }
   return "";
@@ -71,6 +76,7 @@ Eigen::MatrixXd baseline_state(const Table& p) {
     s(r, 8) = low.numeric_value(i);
     s(r, 9) = fundus.numeric_value(i) + creatinine.numeric_value(i) + albuminuria.numeric_value(i) + dental.numeric_value(i);
     s(r, 10) = hba1c.numeric_value(i);
+    s(r, kGainedState) = 0;
     s(r, kFixedStates + 0) = fundus.numeric_value(i);
     s(r, kFixedStates + 1) = rc.numeric_value(i);
     s(r, kFixedStates + 2) = dental.numeric_value(i);
@@ -90,6 +96,8 @@ TransitionModels fit_transition_models(const Table& patients, const Table& yearl
                &death = need(yearly, "death"), &fundus = need(yearly, "fundus_2y"), &rc = need(yearly, "renal_check"),
                &dental = need(yearly, "dental"), &stays = need(yearly, "hosp_stays"), &days = need(yearly, "hosp_days"),
                &spend = need(yearly, "spend_total");
+  const Column* comorbidity[kComorbidityStates] = {&need(yearly, "cardiovascular"), &need(yearly, "renal_disease"),
+                                                   &need(yearly, "heart_failure"), &need(yearly, "retinopathy")};
 
   // Person-years of non-members with their state at the start of the year.
   std::vector<size_t> rows;
@@ -112,6 +120,9 @@ TransitionModels fit_transition_models(const Table& patients, const Table& yearl
       if (r == 0 || yid.numeric_value(r - 1) != yid.numeric_value(r) || year.numeric_value(r - 1) != t - 1) {
         throw InputError("microsim fit: yearly rows must be sorted by id and year (row " + std::to_string(r + 1) + ")");
       }
+      for (int c = 0; c < kComorbidityStates; ++c) {
+        x(k, 1 + kGainedState) += comorbidity[c]->numeric_value(r - 1) != 0 && x(k, 1 + kFirstComorbidityState + c) == 0;
+      }
       x(k, 1 + kFixedStates + 0) = fundus.numeric_value(r - 1);
       x(k, 1 + kFixedStates + 1) = rc.numeric_value(r - 1);
       x(k, 1 + kFixedStates + 2) = dental.numeric_value(r - 1);
@@ -121,8 +132,11 @@ TransitionModels fit_transition_models(const Table& patients, const Table& yearl
 
   TransitionModels tm;
   tm.programme = "diabetes";
+  // structural_zero: a column constant 0 in the subset by construction (an
+  // onset model's own comorbidity), whose coefficient is 0, not "not estimable".
   auto fit = [&](Process proc, FamilyKind kind, Link link, const std::vector<size_t>& subset,
-                 const std::function<double(size_t)>& response, const std::function<double(size_t)>& offset) {
+                 const std::function<double(size_t)>& response, const std::function<double(size_t)>& offset,
+                 Eigen::Index structural_zero = -1) {
     const auto m = static_cast<Eigen::Index>(subset.size());
     Eigen::MatrixXd xs(m, x.cols());
     Eigen::VectorXd y(m), off;
@@ -145,11 +159,24 @@ TransitionModels fit_transition_models(const Table& patients, const Table& yearl
     TransitionModel t;
     t.process = proc;
     t.beta = f.coefficients;
+    if (structural_zero >= 0) t.beta[structural_zero] = 0;
+    // The covariance over all coefficients: glm_vcov's covers the estimable
+    // ones, in order; a structural zero gets a zero row and column.
+    const Eigen::MatrixXd v = glm_vcov(f, d).matrix;
+    std::vector<Eigen::Index> estimable;
+    for (Eigen::Index j = 0; j < f.coefficients.size(); ++j) {
+      if (!std::isnan(f.coefficients[j])) estimable.push_back(j);
+    }
+    t.cov = Eigen::MatrixXd::Zero(t.beta.size(), t.beta.size());
+    for (size_t a = 0; a < estimable.size(); ++a) {
+      for (size_t b = 0; b < estimable.size(); ++b) {
+        t.cov(estimable[a], estimable[b]) = v(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b));
+      }
+    }
     for (Eigen::Index j = 0; j < t.beta.size(); ++j) {
       if (std::isnan(t.beta[j])) throw InputError(std::string("microsim fit: model ") + to_string(proc) + ": state variable \"" +
                                                   d.names[static_cast<size_t>(j)] + "\" is not estimable in this cohort");
     }
-    t.cov = glm_vcov(f, d).matrix;
     t.sigma = kind == FamilyKind::Gaussian ? std::sqrt(f.dispersion) : 0;
     t.rows = static_cast<double>(m);
     tm.models.push_back(std::move(t));
@@ -171,6 +198,17 @@ TransitionModels fit_transition_models(const Table& patients, const Table& yearl
       [&](size_t r) { return std::log(stays.numeric_value(r)); });
   fit(Process::LogSpending, FamilyKind::Gaussian, Link::Identity, all,
       [&](size_t r) { return std::log1p(spend.numeric_value(r)); }, nullptr);
+  for (int c = 0; c < kComorbidityStates; ++c) {
+    std::vector<size_t> without_it;  // person-years without the comorbidity at their start
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const size_t r = rows[i];
+      const bool before = x(static_cast<Eigen::Index>(i), 1 + kFirstComorbidityState + c) != 0 ||
+                          (year.numeric_value(r) > 1 && comorbidity[c]->numeric_value(r - 1) != 0);
+      if (!before) without_it.push_back(i);
+    }
+    fit(static_cast<Process>(static_cast<int>(Process::OnsetCardiovascular) + c), FamilyKind::Binomial, Link::Logit, without_it,
+        [&, c](size_t r) { return comorbidity[c]->numeric_value(r); }, nullptr, 1 + kFirstComorbidityState + c);
+  }
   return tm;
 }
 

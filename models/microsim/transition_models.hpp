@@ -15,6 +15,13 @@
 //   hosp_stays    Poisson log, offset log(exposure)
 //   extra_days    Poisson log on days beyond the first of each stay, offset log(stays)
 //   log_spending  Gaussian on log(1 + total spending), with its residual SD
+//   onset_*       binomial logit: a comorbidity recorded by the end of the
+//                 year, among those without it at its start (cardiovascular,
+//                 renal disease, heart failure, retinopathy)
+// Comorbidities enter as the baseline flags plus the number gained since
+// baseline (at the start of each year, from the cohort's yearly flags), so
+// that a new comorbidity may weigh differently from one present at entry
+// (in the generated cohorts it raises care and stays but not mortality).
 #pragma once
 
 #include <Eigen/Core>
@@ -27,14 +34,23 @@
 namespace impactsim {
 
 // The state variables, in the order of every model's columns after the
-// intercept: kFixedStates covariates fixed at baseline (age first: it moves
-// with the year), then kLagStates 0/1 indicators of last year's events.
+// intercept: kFixedStates covariates of the person (age first: it moves
+// with the year; the comorbidities gained change with onsets), then
+// kLagStates 0/1 indicators of last year's events.
 const std::vector<std::string>& microsim_state_names();
-constexpr int kFixedStates = 11;
+constexpr int kFixedStates = 12;
 constexpr int kLagStates = 4;
 constexpr int kStates = kFixedStates + kLagStates;
 
-enum class Process { Death, Fundus, RenalCheck, Dental, HospStays, ExtraDays, LogSpending, Count };
+enum class Process {
+  Death, Fundus, RenalCheck, Dental, HospStays, ExtraDays, LogSpending,
+  // Onset of each comorbidity in the year, among those without it at its start.
+  OnsetCardiovascular, OnsetRenalDisease, OnsetHeartFailure, OnsetRetinopathy,
+  Count
+};
+constexpr int kComorbidityStates = 4;  // state variables 3..6 (at baseline), in the order of the onset processes
+constexpr int kFirstComorbidityState = 3;
+constexpr int kGainedState = 11;       // comorbidities gained since baseline (changes over follow-up)
 const char* to_string(Process p);
 
 struct TransitionModel {

@@ -264,6 +264,7 @@ void run_scenarios(const ScenarioFile& file, const std::string& out_dir, std::os
                                 {kFundus, "patients with a fundus exam in 2 years", 1, {}},
                                 {kRenalCheck, "patients with a renal check", 1, {}},
                                 {kDental, "patients with a dental exam", 1, {}},
+                                {kOnsets, "comorbidity onsets", 1, {}},
                                 {kMembers, "programme members", 1, {}},
                                 {kSpending, "spending (k euros, discounted)", 1000, {}},
                                 {kProgrammeCost, "programme cost (k euros, discounted)", 1000, {}},

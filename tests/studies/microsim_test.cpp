@@ -54,15 +54,23 @@ TEST(Microsim, StatusQuoReproducesTheCohortsYearlyMarginals) {
   std::map<int64_t, bool> non_member;
   const auto pid = f.patients.column("id").i64();
   for (size_t i = 0; i < pid.size(); ++i) non_member[pid[i]] = !f.patients.column("enrolled").b8()[i];
-  std::vector<double> deaths(6, 0), fundus(6, 0), alive(6, 0), days(6, 0);
+  std::vector<double> deaths(6, 0), fundus(6, 0), alive(6, 0), days(6, 0), onsets(6, 0);
   const Table& y = f.yearly;
+  std::map<int64_t, size_t> row_of;
+  for (size_t i = 0; i < pid.size(); ++i) row_of[pid[i]] = i;
+  const char* comorbidities[] = {"cardiovascular", "renal_disease", "heart_failure", "retinopathy"};
   for (size_t i = 0; i < y.num_rows(); ++i) {
-    if (!non_member[y.column("id").i64()[i]]) continue;
+    const int64_t id = y.column("id").i64()[i];
+    if (!non_member[id]) continue;
     const auto t = static_cast<size_t>(y.column("year").i64()[i]);
     alive[t] += 1;
     deaths[t] += y.column("death").b8()[i];
     fundus[t] += y.column("fundus_2y").b8()[i];
     days[t] += static_cast<double>(y.column("hosp_days").i64()[i]);
+    for (const char* c : comorbidities) {
+      const bool before = t == 1 ? f.patients.column(c).b8()[row_of[id]] != 0 : y.column(c).b8()[i - 1] != 0;
+      onsets[t] += !before && y.column(c).b8()[i];
+    }
   }
   for (int t = 1; t <= 5; ++t) {
     const auto k = static_cast<size_t>(t);
@@ -73,6 +81,7 @@ TEST(Microsim, StatusQuoReproducesTheCohortsYearlyMarginals) {
     // persistent latent propensity to be followed up (2.5 points tolerated).
     EXPECT_NEAR(r.at(0, 0, t, kFundus) / sim_alive, fundus[k] / alive[k], 0.025) << "fundus, year " << t;
     EXPECT_NEAR(r.at(0, 0, t, kDays) / sim_alive, days[k] / alive[k], 0.1 * days[k] / alive[k]) << "days, year " << t;
+    EXPECT_NEAR(r.at(0, 0, t, kOnsets) / sim_alive, onsets[k] / alive[k], 0.15 * onsets[k] / alive[k]) << "onsets, year " << t;
   }
 }
 
