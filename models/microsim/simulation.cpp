@@ -48,18 +48,18 @@ nlohmann::json yearly_json(const YearlyEffect& e) { return {{"value", e.value}, 
 
 constexpr int kFirstOnset = static_cast<int>(Process::OnsetCardiovascular);
 
-// Which comorbidities start in a year where at least one does: independent
-// onsets with probabilities p_c = exposure odds_c / (1 + odds_c), drawn
+// Which comorbidities start in a survivor's year where at least one does:
+// independent onsets with probabilities p_c = odds_c / (1 + odds_c), drawn
 // conditionally on "at least one" (the caller decided that on the
 // person-year's own uniform), from a stream of their own: the first c
 // starts with P(c | at least one among c..) = p_c / (1 - prod_{j>=c}(1 - p_j));
 // once one has started, the later ones are unconditional.
 template <class Odds>
-int draw_onsets(int present, const Odds& odds_of, double exposure, uint64_t seed, uint64_t id, int year) {
+int draw_onsets(int present, const Odds& odds_of, uint64_t seed, uint64_t id, int year) {
   double p[kComorbidityStates], none_from[kComorbidityStates + 1];
   for (int c = 0; c < kComorbidityStates; ++c) {
     const double o = (present >> c & 1) ? 0.0 : odds_of(static_cast<Process>(kFirstOnset + c));
-    p[c] = exposure * o / (1 + o);
+    p[c] = o / (1 + o);
   }
   none_from[kComorbidityStates] = 1;
   for (int c = kComorbidityStates - 1; c >= 0; --c) none_from[c] = none_from[c + 1] * (1 - p[c]);
@@ -304,14 +304,13 @@ SimulationResult simulate(const TransitionModels& models, const EnrolmentEffects
                 // Comorbidity onsets (they do not depend on the programme):
                 // u[6] against P(any onset) = 1 - prod(1 - p_c), compared
                 // without a division; the rare years with one draw which.
-                double none_num = 1, none_den = 1;
+                // (Survivors only: a full year's exposure, 1 - p_c = 1 / (1 + odds_c).)
+                double none_den = 1;
                 for (int c = 0; c < kComorbidityStates; ++c) {
-                  const double odds = (comorbidities >> c & 1) ? 0.0 : e(static_cast<Process>(kFirstOnset + c));
-                  none_num *= 1 + odds * (1 - exposure);  // 1 - p_c = (1 + odds (1 - exposure)) / (1 + odds)
-                  none_den *= 1 + odds;
+                  none_den *= 1 + ((comorbidities >> c & 1) ? 0.0 : e(static_cast<Process>(kFirstOnset + c)));
                 }
-                if (u[6] * none_den < none_den - none_num) {
-                  const int gained = draw_onsets(comorbidities, e, exposure, options.seed, static_cast<uint64_t>(ids[i]), t);
+                if (u[6] * none_den < none_den - 1) {
+                  const int gained = draw_onsets(comorbidities, e, options.seed, static_cast<uint64_t>(ids[i]), t);
                   a[kOnsets] += std::popcount(static_cast<unsigned>(gained));
                   comorbidities |= gained;
                   for (int c = 0; c < std::popcount(static_cast<unsigned>(gained)); ++c) {
