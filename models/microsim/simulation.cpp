@@ -35,9 +35,7 @@ YearlyEffect effect_of(const nlohmann::json& results, const std::string& column,
         e.std_error.push_back(e.std_error.empty() ? 0.0 : e.std_error.back());
         continue;
       }
-      const double v = est["estimate"], lo = est["lower"], hi = est["upper"];
-      e.value.push_back(log_scale ? std::log(v) : v);
-      e.std_error.push_back(log_scale ? (std::log(hi) - std::log(lo)) / (2 * 1.959963984540054) : (hi - lo) / (2 * 1.959963984540054));
+      e.add_year(est["estimate"], est["lower"], est["upper"], log_scale);
     }
     if (e.value.empty()) e = YearlyEffect{};
   }
@@ -74,6 +72,20 @@ int draw_onsets(int present, const Odds& odds_of, uint64_t seed, uint64_t id, in
 
 }  // namespace
 
+void YearlyEffect::add_year(double estimate, double lower, double upper, bool log_scale) {
+  constexpr double kZ975 = 1.959963984540054;
+  value.push_back(log_scale ? std::log(estimate) : estimate);
+  std_error.push_back(log_scale ? (std::log(upper) - std::log(lower)) / (2 * kZ975) : (upper - lower) / (2 * kZ975));
+}
+
+void EnrolmentEffects::days_per_stay_from_total_days() {
+  for (size_t k = 0; k < days.value.size(); ++k) {
+    const int year = static_cast<int>(k) + 1;
+    days.value[k] -= stays.at(year);
+    days.std_error[k] = std::hypot(days.std_error[k], stays.se_at(year));
+  }
+}
+
 EnrolmentEffects EnrolmentEffects::from_study_results(const nlohmann::json& r, const std::string& where) {
   if (!r.is_object() || !r.contains("study") || !r.contains("outcomes")) {
     throw InputError(where + ": not a study's results.json (written by impactsim run)");
@@ -83,16 +95,8 @@ EnrolmentEffects EnrolmentEffects::from_study_results(const nlohmann::json& r, c
   e.renal_check = effect_of(r, "renal_check", "odds_ratio", true);
   e.dental = effect_of(r, "dental", "odds_ratio", true);
   e.stays = effect_of(r, "hosp_stays", "ratio", true);
-  // The days process counts days per stay (beyond the first): its effect is
-  // the days ratio over the stays ratio, with their variances added
-  // (covariance unknown; the two ratios correlate positively, so this errs
-  // wide).
   e.days = effect_of(r, "hosp_days", "ratio", true);
-  for (size_t k = 0; k < e.days.value.size(); ++k) {
-    const int year = static_cast<int>(k) + 1;
-    e.days.value[k] -= e.stays.at(year);
-    e.days.std_error[k] = std::hypot(e.days.std_error[k], e.stays.se_at(year));
-  }
+  e.days_per_stay_from_total_days();
   e.spending = effect_of(r, "spend_total", "difference", false);
   if (r.contains("adjusted_mortality")) {
     e.death.value.clear();
@@ -100,8 +104,7 @@ EnrolmentEffects EnrolmentEffects::from_study_results(const nlohmann::json& r, c
     for (const auto& y : r["adjusted_mortality"]["by_year"]) {
       const auto& est = y["adjusted_odds_ratio"];
       if (!est["estimate"].is_number()) continue;
-      e.death.value.push_back(std::log(est["estimate"].get<double>()));
-      e.death.std_error.push_back((std::log(est["upper"].get<double>()) - std::log(est["lower"].get<double>())) / (2 * 1.959963984540054));
+      e.death.add_year(est["estimate"], est["lower"], est["upper"], true);
     }
     if (e.death.value.empty()) e.death = YearlyEffect{};
   }

@@ -46,6 +46,10 @@ struct YearlyEffect {
   double se_at(int year) const {
     return std_error[static_cast<size_t>(std::min<int>(year, static_cast<int>(std_error.size())) - 1)];
   }
+  // One year's estimate and 95% interval, on the natural scale, added on the
+  // effect's scale: log for ratios (log_scale), the SE from the interval's
+  // width.
+  void add_year(double estimate, double lower, double upper, bool log_scale);
 };
 
 struct EnrolmentEffects {
@@ -58,6 +62,11 @@ struct EnrolmentEffects {
   // stay), the difference of spend_total.
   // Standard errors from the 95% intervals. Absent outcomes have no effect.
   static EnrolmentEffects from_study_results(const nlohmann::json& results, const std::string& where);
+  // `days` read as the ratio of total hospital days (as a study reports
+  // it) becomes the ratio of days per stay: the days ratio over the stays
+  // ratio, their variances added (covariance unknown; the two ratios
+  // correlate positively, so this errs wide).
+  void days_per_stay_from_total_days();
   nlohmann::json to_json() const;
 };
 

@@ -37,6 +37,52 @@ double probability(const ConfigTable& t, const std::string& key, double fallback
 
 }  // namespace
 
+namespace {
+
+// [effects]: the effects of enrolment by programme year, each an estimate
+// with its 95% interval on the natural scale, as a study reports them.
+EnrolmentEffects effects_table(const ConfigTable& t, const ScenarioFile& f) {
+  if (!f.effects_file.empty()) {
+    throw InputError(t.where() + ": give the effects either as simulation.effects (a study's results) or as [effects], not both");
+  }
+  struct Key {
+    const char* name;
+    YearlyEffect EnrolmentEffects::*member;
+    bool ratio;
+  };
+  const Key keys[] = {{"death_odds_ratio", &EnrolmentEffects::death, true},
+                      {"fundus_2y_odds_ratio", &EnrolmentEffects::fundus, true},
+                      {"renal_check_odds_ratio", &EnrolmentEffects::renal_check, true},
+                      {"dental_odds_ratio", &EnrolmentEffects::dental, true},
+                      {"hosp_stays_rate_ratio", &EnrolmentEffects::stays, true},
+                      {"hosp_days_rate_ratio", &EnrolmentEffects::days, true},
+                      {"spend_total_difference", &EnrolmentEffects::spending, false}};
+  EnrolmentEffects e;
+  for (const Key& k : keys) {
+    if (!t.has(k.name)) continue;
+    const ConfigTable one = t.get_table(k.name);
+    const std::vector<double> est = one.get_doubles("estimate"), lo = one.get_doubles("lower"), hi = one.get_doubles("upper");
+    if (est.empty() || lo.size() != est.size() || hi.size() != est.size()) {
+      throw InputError(t.where(k.name) + ": give estimate, lower and upper by programme year, as arrays of one length");
+    }
+    YearlyEffect y;
+    y.value.clear();
+    y.std_error.clear();
+    for (size_t j = 0; j < est.size(); ++j) {
+      if (!(lo[j] <= est[j] && est[j] <= hi[j]) || (k.ratio && !(lo[j] > 0))) {
+        throw InputError(t.where(k.name) + ": year " + std::to_string(j + 1) + ": need lower <= estimate <= upper" +
+                         (k.ratio ? ", all positive (a ratio)" : ""));
+      }
+      y.add_year(est[j], lo[j], hi[j], k.ratio);
+    }
+    e.*k.member = y;
+  }
+  e.days_per_stay_from_total_days();
+  return e;
+}
+
+}  // namespace
+
 ScenarioFile load_scenario_file(const std::string& path) {
   ScenarioFile f;
   f.path = path;
@@ -103,6 +149,7 @@ ScenarioFile load_scenario_file(const std::string& path) {
     f.scenarios.push_back(std::move(sc));
   }
   if (f.scenarios.empty()) throw InputError(path + ": no [[scenario]]; the first one is the reference (status quo)");
+  if (auto e = root.find_table("effects")) f.effects = effects_table(*e, f);
   if (auto c = root.find_table("calibration")) {
     for (const char* key : {"death", "fundus_2y", "renal_check", "dental", "hosp_stays"}) {
       if (!c->has(key)) continue;
@@ -154,7 +201,7 @@ void run_scenarios(const ScenarioFile& file, const std::string& out_dir, std::os
     progress << fmt::format("impactsim: [{}/4 {:6.1f} s] {}\n", k, s, what) << std::flush;
   };
   // Inputs first, so that bad input fails before any work.
-  std::optional<EnrolmentEffects> effects;
+  std::optional<EnrolmentEffects> effects = file.effects;
   if (!file.effects_file.empty()) {
     std::ifstream in(file.effects_file);
     if (!in) throw InputError(file.effects_file + ": cannot open the study results");

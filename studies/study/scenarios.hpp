@@ -28,7 +28,8 @@ struct ScenarioFile {
   std::string population_file;
   std::optional<generator::GenerateOptions> generate;
   std::string model_file;    // transition models; empty = fit them on the population
-  std::string effects_file;  // a study's results.json; empty = no effect
+  std::string effects_file;  // a study's results.json; empty = no effect (or those of [effects])
+  std::optional<EnrolmentEffects> effects;  // [effects]: given in the file instead
   SimulationOptions simulation;
   double national_patients = 0;  // scale totals to this population size (0 = no scaling)
   std::vector<ScenarioSpec> scenarios;

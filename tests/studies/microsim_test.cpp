@@ -1,9 +1,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "data/generator/generate.hpp"
 #include "engine/error.hpp"
@@ -266,6 +269,56 @@ TEST(Microsim, ScenarioFileErrors) {
   EXPECT_NE(with(std::string(IMPACTSIM_STUDIES) + "/expected/sophia_diabetes.json", dir.file("asthma.json"))
                 .find("results of the \"asthma\" programme"),
             std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("out")));
+}
+
+TEST(Microsim, EffectsGivenInTheScenarioFile) {
+  testing::TempDir dir;
+  const std::string base = R"([simulation]
+name = "eff"
+horizon = 3
+seed = 7
+
+[population.generate]
+programme = "diabetes"
+patients = 3000
+years = 3
+
+[effects]
+death_odds_ratio = { estimate = [0.6, 0.7], lower = [0.5, 0.5], upper = [0.8, 0.95] }
+hosp_days_rate_ratio = { estimate = [0.9], lower = [0.8], upper = [1.0] }
+
+[[scenario]]
+name = "status quo"
+
+[[scenario]]
+name = "all"
+eligible = "true"
+take_up = 1
+)";
+  auto run = [&](const std::string& text) {
+    testing::write_file(dir.file("s.toml"), text);
+    return testing::error_of([&] {
+      std::ostringstream progress;
+      run_scenarios(load_scenario_file(dir.file("s.toml")), dir.file("out"), progress);
+    });
+  };
+  ASSERT_EQ(run(base), "");
+  const nlohmann::json r = nlohmann::json::parse(testing::read_file(dir.file("out/results.json")));
+  EXPECT_NEAR(r["effects"]["death_log_odds_ratio"]["value"][0].get<double>(), std::log(0.6), 1e-12);
+  EXPECT_NEAR(r["effects"]["death_log_odds_ratio"]["std_error"][1].get<double>(), (std::log(0.95) - std::log(0.5)) / (2 * 1.959963984540054),
+              1e-12);
+  EXPECT_GT(r["scenarios"][1]["cumulative"]["deaths_avoided"]["point"].get<double>(), 0);
+  std::filesystem::remove_all(dir.file("out"));
+  auto with = [&](const std::string& from, const std::string& to) {
+    std::string t = base;
+    t.replace(t.find(from), from.size(), to);
+    return run(t);
+  };
+  EXPECT_NE(with("death_odds_ratio =", "death_odds_ratoi =").find("unknown key \"effects.death_odds_ratoi\""), std::string::npos);
+  EXPECT_NE(with("lower = [0.5, 0.5]", "lower = [0.7, 0.5]").find("year 1: need lower <= estimate <= upper"), std::string::npos);
+  EXPECT_NE(with("lower = [0.8]", "lower = [0.8, 0.7]").find("arrays of one length"), std::string::npos);
+  EXPECT_NE(with("seed = 7", "seed = 7\neffects = \"r.json\"").find("not both"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(dir.file("out")));
 }
 
