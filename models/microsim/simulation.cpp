@@ -222,6 +222,16 @@ SimulationResult simulate(const TransitionModels& models, const EnrolmentEffects
     // exp(the coefficient of comorbidities_gained).
     double gained_factor[kProcs];
     for (int p = 0; p < kProcs; ++p) gained_factor[p] = std::exp(fixed_coef(kGainedState, p));
+    // The largest factor of year and last year's events of each onset
+    // process, so that fixed x this bounds the onset's odds in every year.
+    double onset_year_bound[kComorbidityStates] = {};
+    for (int c = 0; c < kComorbidityStates; ++c) {
+      for (int t = 1; t <= H; ++t) {
+        for (int mask = 0; mask < (1 << kLagStates); ++mask) {
+          onset_year_bound[c] = std::max(onset_year_bound[c], year_at(t, mask)[kFirstOnset + c]);
+        }
+      }
+    }
 
     for (size_t s = 0; s < scenarios.size(); ++s) {
       const Scenario& sc = scenarios[s];
@@ -246,8 +256,17 @@ SimulationResult simulate(const TransitionModels& models, const EnrolmentEffects
               }
               for (int p = 0; p < kProcs; ++p) fixed[p] = fixed_block(static_cast<Eigen::Index>((i - begin) % kChunk), p);
               int lags = 0, comorbidities = 0;
+              // sum of the absent comorbidities' odds bounds, >= P(any onset) in any year
+              auto onset_bound = [&] {
+                double b = 0;
+                for (int c = 0; c < kComorbidityStates; ++c) {
+                  b += (comorbidities >> c & 1) ? 0.0 : fixed[kFirstOnset + c] * onset_year_bound[c];
+                }
+                return b;
+              };
               for (int j = 0; j < kLagStates; ++j) lags |= (state(row, kFixedStates + j) != 0 ? 1 : 0) << j;
               for (int c = 0; c < kComorbidityStates; ++c) comorbidities |= (state(row, kFirstComorbidityState + c) != 0 ? 1 : 0) << c;
+              double any_onset_bound = onset_bound();
               bool member = !sc.members_at_start.empty() && sc.members_at_start[i], left = false;
               int programme_year = 0;  // years as a member, for the effects (capped at H)
               const bool eligible = !sc.eligible.empty() && sc.eligible[i];
@@ -271,7 +290,7 @@ SimulationResult simulate(const TransitionModels& models, const EnrolmentEffects
                 const double* by_year = year_at(t, lags);
                 const double* effect = &effect_factor[static_cast<size_t>(programme_year * kProcs)];
                 double without[kProcs], with[kProcs];
-                for (int p = 0; p < kProcs; ++p) {
+                for (int p = 0; p < kFirstOnset; ++p) {  // the onsets' only when needed, below
                   without[p] = fixed[p] * by_year[p];
                   with[p] = without[p] * effect[p];
                 }
@@ -308,16 +327,21 @@ SimulationResult simulate(const TransitionModels& models, const EnrolmentEffects
                 // u[6] against P(any onset) = 1 - prod(1 - p_c), compared
                 // without a division; the rare years with one draw which.
                 // (Survivors only: a full year's exposure, 1 - p_c = 1 / (1 + odds_c).)
-                double none_den = 1;
-                for (int c = 0; c < kComorbidityStates; ++c) {
-                  none_den *= 1 + ((comorbidities >> c & 1) ? 0.0 : e(static_cast<Process>(kFirstOnset + c)));
-                }
-                if (u[6] * none_den < none_den - 1) {
-                  const int gained = draw_onsets(comorbidities, e, options.seed, static_cast<uint64_t>(ids[i]), t);
-                  a[kOnsets] += std::popcount(static_cast<unsigned>(gained));
-                  comorbidities |= gained;
-                  for (int c = 0; c < std::popcount(static_cast<unsigned>(gained)); ++c) {
-                    for (int p = 0; p < kProcs; ++p) fixed[p] *= gained_factor[p];
+                // Most years stop at the bound: P(any) <= sum of odds <= it.
+                if (u[6] < any_onset_bound) {
+                  for (int p = kFirstOnset; p < kProcs; ++p) with[p] = without[p] = fixed[p] * by_year[p];
+                  double none_den = 1;
+                  for (int c = 0; c < kComorbidityStates; ++c) {
+                    none_den *= 1 + ((comorbidities >> c & 1) ? 0.0 : e(static_cast<Process>(kFirstOnset + c)));
+                  }
+                  if (u[6] * none_den < none_den - 1) {
+                    const int gained = draw_onsets(comorbidities, e, options.seed, static_cast<uint64_t>(ids[i]), t);
+                    a[kOnsets] += std::popcount(static_cast<unsigned>(gained));
+                    comorbidities |= gained;
+                    for (int c = 0; c < std::popcount(static_cast<unsigned>(gained)); ++c) {
+                      for (int p = 0; p < kProcs; ++p) fixed[p] *= gained_factor[p];
+                    }
+                    any_onset_bound = onset_bound();
                   }
                 }
                 lags = (fundus ? 1 : 0) | (renal ? 2 : 0) | (dental ? 4 : 0) | (stays > 0 ? 8 : 0);
