@@ -59,13 +59,15 @@ ConfigTable ConfigTable::parse_text(std::string_view text, const std::string& so
   return ConfigTable(std::move(doc), root, "");
 }
 
-ConfigTable ConfigTable::parse_file(const std::string& path) {
+std::string ConfigTable::read_text(const std::string& path, std::string_view what) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open the file; check the path");
+  if (!in) throw InputError(path + ": cannot open the " + std::string(what) + "; check the path");
   std::ostringstream text;
   text << in.rdbuf();
-  return parse_text(text.str(), path);
+  return text.str();
 }
+
+ConfigTable ConfigTable::parse_file(const std::string& path) { return parse_text(read_text(path), path); }
 
 std::string ConfigTable::key_path(std::string_view key) const {
   return path_.empty() ? std::string(key) : path_ + "." + std::string(key);

@@ -29,6 +29,9 @@ class ConfigTable {
  public:
   // Parses a file (syntax errors name file:line:column).
   static ConfigTable parse_file(const std::string& path);
+  // The whole text of a configuration file (for callers that also hash it);
+  // InputError "PATH: cannot open the WHAT; check the path" when unreadable.
+  static std::string read_text(const std::string& path, std::string_view what = "file");
   // Parses text; `source` names it in messages.
   static ConfigTable parse_text(std::string_view text, const std::string& source);
 

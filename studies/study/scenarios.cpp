@@ -86,13 +86,7 @@ EnrolmentEffects effects_table(const ConfigTable& t, const ScenarioFile& f) {
 ScenarioFile load_scenario_file(const std::string& path) {
   ScenarioFile f;
   f.path = path;
-  {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError(path + ": cannot open the scenario file; check the path");
-    std::ostringstream text;
-    text << in.rdbuf();
-    f.text = text.str();
-  }
+  f.text = ConfigTable::read_text(path, "scenario file");
   ConfigTable root = ConfigTable::parse_text(f.text, path);
   const ConfigTable sim = root.get_table("simulation");
   f.name = sim.get_string("name");

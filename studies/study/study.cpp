@@ -39,13 +39,7 @@ std::vector<int> years_of(const ConfigTable& t, const std::string& key, int defa
 StudySpec load_study(const std::string& path) {
   StudySpec s;
   s.path = path;
-  {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError(path + ": cannot open the study file; check the path");
-    std::ostringstream text;
-    text << in.rdbuf();
-    s.text = text.str();
-  }
+  s.text = ConfigTable::read_text(path, "study file");
   ConfigTable root = ConfigTable::parse_text(s.text, path);
   const ConfigTable study = root.get_table("study");
   s.name = study.get_string("name");
