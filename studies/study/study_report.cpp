@@ -182,33 +182,36 @@ std::vector<Histogram> distance_histograms(const PropensityModel& pm, const std:
   return out;
 }
 
-ChartSeries series_of(const std::string& label, const char* color, const std::vector<YearEffect>& years,
-                      const GroupValue YearEffect::*group, double offset) {
+// One point per year with its interval, read from a field of YearEffect by
+// `point` (a group's value or an estimate).
+template <class Field>
+ChartSeries interval_series(const std::string& label, const char* color, const std::vector<YearEffect>& years,
+                            const Field YearEffect::*field, double Field::*point) {
   ChartSeries s;
   s.label = label;
   s.color = color;
-  s.offset = offset;
   for (const auto& e : years) {
     s.x.push_back(e.year);
-    s.y.push_back((e.*group).value);
-    s.lower.push_back((e.*group).lower);
-    s.upper.push_back((e.*group).upper);
+    s.y.push_back((e.*field).*point);
+    s.lower.push_back((e.*field).lower);
+    s.upper.push_back((e.*field).upper);
   }
   return s;
 }
 
+// A group's values, shifted sideways by `offset` so that two groups do not overlap.
+ChartSeries series_of(const std::string& label, const char* color, const std::vector<YearEffect>& years,
+                      const GroupValue YearEffect::*group, double offset) {
+  ChartSeries s = interval_series(label, color, years, group, &GroupValue::value);
+  s.offset = offset;
+  return s;
+}
+
+// Estimates as points with intervals, not joined.
 ChartSeries estimate_series(const std::string& label, const char* color, const std::vector<YearEffect>& years,
                             const Estimate YearEffect::*field) {
-  ChartSeries s;
-  s.label = label;
-  s.color = color;
+  ChartSeries s = interval_series(label, color, years, field, &Estimate::estimate);
   s.line = false;
-  for (const auto& e : years) {
-    s.x.push_back(e.year);
-    s.y.push_back((e.*field).estimate);
-    s.lower.push_back((e.*field).lower);
-    s.upper.push_back((e.*field).upper);
-  }
   return s;
 }
 
