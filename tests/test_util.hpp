@@ -1,7 +1,9 @@
 // Helpers shared by the tests: a scratch directory removed at the end,
-// whole-file reads, and the message of an expected InputError.
+// whole-file reads, one-place edits of a file's text, and the message of an
+// expected InputError.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -52,6 +54,15 @@ inline std::string read_file(const std::string& path) {
 inline void write_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
+}
+
+// `text` with the first `from` replaced by `to` (a good file made bad in one
+// place); a test failure when `from` is not there.
+inline std::string replace_once(std::string text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << "not in the text: " << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
 }
 
 // The message of the InputError `fn` throws; "" when it throws none.

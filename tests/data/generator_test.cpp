@@ -157,11 +157,7 @@ TEST(Generator, BadInputIsReportedAndNothingIsWritten) {
 
   std::string params = testing::read_file(std::string(IMPACTSIM_DATA_DIR) + "/diabetes.toml");
   auto with = [&](const std::string& from, const std::string& to) {
-    std::string s = params;
-    const size_t at = s.find(from);
-    EXPECT_NE(at, std::string::npos) << from;
-    s.replace(at, from.size(), to);
-    testing::write_file(dir.file("p.toml"), s);
+    testing::write_file(dir.file("p.toml"), testing::replace_once(params, from, to));
     GenerateOptions o;
     o.patients = 10;
     o.parameters = dir.file("p.toml");

@@ -245,14 +245,10 @@ TEST(Microsim, ScenarioFileErrors) {
   std::string good = testing::read_file(std::string(IMPACTSIM_STUDIES) + "/scaleup_diabetes.toml");
   // The copy lives elsewhere: point it at the study results by absolute path, and make it small.
   const std::string rel = "effects = \"expected/sophia_diabetes.json\"";
-  good.replace(good.find(rel), rel.size(), "effects = \"" + std::string(IMPACTSIM_STUDIES) + "/expected/sophia_diabetes.json\"");
-  good.replace(good.find("patients = 100000"), 17, "patients = 2000");
+  good = testing::replace_once(good, rel, "effects = \"" + std::string(IMPACTSIM_STUDIES) + "/expected/sophia_diabetes.json\"");
+  good = testing::replace_once(good, "patients = 100000", "patients = 2000");
   auto with = [&](const std::string& from, const std::string& to) {
-    std::string s = good;
-    const size_t at = s.find(from);
-    EXPECT_NE(at, std::string::npos) << from;
-    s.replace(at, from.size(), to);
-    testing::write_file(dir.file("s.toml"), s);
+    testing::write_file(dir.file("s.toml"), testing::replace_once(good, from, to));
     return testing::error_of([&] {
       const ScenarioFile f = load_scenario_file(dir.file("s.toml"));
       std::ostringstream progress;
@@ -310,11 +306,7 @@ take_up = 1
               1e-12);
   EXPECT_GT(r["scenarios"][1]["cumulative"]["deaths_avoided"]["point"].get<double>(), 0);
   std::filesystem::remove_all(dir.file("out"));
-  auto with = [&](const std::string& from, const std::string& to) {
-    std::string t = base;
-    t.replace(t.find(from), from.size(), to);
-    return run(t);
-  };
+  auto with = [&](const std::string& from, const std::string& to) { return run(testing::replace_once(base, from, to)); };
   EXPECT_NE(with("death_odds_ratio =", "death_odds_ratoi =").find("unknown key \"effects.death_odds_ratoi\""), std::string::npos);
   EXPECT_NE(with("lower = [0.5, 0.5]", "lower = [0.7, 0.5]").find("year 1: need lower <= estimate <= upper"), std::string::npos);
   EXPECT_NE(with("lower = [0.8]", "lower = [0.8, 0.7]").find("arrays of one length"), std::string::npos);

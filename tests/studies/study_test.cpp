@@ -86,11 +86,7 @@ TEST(Studies, StudyFileErrorsNameTheLine) {
   testing::TempDir dir;
   const std::string good = testing::read_file(kStudies + "/prado_heart_failure.toml");
   auto with = [&](const std::string& from, const std::string& to) {
-    std::string s = good;
-    const size_t at = s.find(from);
-    EXPECT_NE(at, std::string::npos) << from;
-    s.replace(at, from.size(), to);
-    testing::write_file(dir.file("s.toml"), s);
+    testing::write_file(dir.file("s.toml"), testing::replace_once(good, from, to));
     return testing::error_of([&] { load_study(dir.file("s.toml")); });
   };
   EXPECT_NE(with("ratio = 1", "ratoi = 1").find("unknown key \"design.ratoi\"; did you mean \"ratio\"?"), std::string::npos);
