@@ -86,6 +86,12 @@ struct SimulationOptions {
   uint64_t seed = 1;
   int psa_draws = 0;
   double scale = 1.0;          // multiplies every total (weight to national counts)
+  // Memory for the partial sums of the parallel reduction (one total per
+  // block of 2048 persons, draw, scenario, year and output). Draws are
+  // simulated in groups whose sums fit in it; each group is one pass over
+  // the persons, drawing their uniforms once for all its draws and
+  // scenarios. Results do not depend on it.
+  size_t partial_sums_bytes = size_t{32} << 20;
 };
 
 enum Output { kMembers, kFundus, kRenalCheck, kDental, kStays, kDays, kDeaths, kSpending, kProgrammeCost, kOnsets, kOutputs };

@@ -165,7 +165,7 @@ TEST(Microsim, GeneratorsMembersWithTheTrueEffectsReproduceTheirYearlyRates) {
   }
 }
 
-TEST(Microsim, CommonRandomNumbersNoEffectNoIncrementAndThreadIndependence) {
+TEST(Microsim, CommonRandomNumbersNoEffectNoIncrementAndThreadAndPassIndependence) {
   const Fixture& f = fixture();
   std::vector<uint8_t> everyone(f.patients.num_rows(), 1);
   const std::vector<Scenario> sc = {{"status quo", {}, 0, {1.0}, 0, 0, {}}, {"all invited", everyone, 0.5, {1.0}, 0.1, 60, {}}};
@@ -177,8 +177,11 @@ TEST(Microsim, CommonRandomNumbersNoEffectNoIncrementAndThreadIndependence) {
   const SimulationResult a = simulate(f.models, {}, baseline_state(f.patients), ids_of(f.patients), sc, o);
   set_thread_count(3);
   const SimulationResult b = simulate(f.models, {}, baseline_state(f.patients), ids_of(f.patients), sc, o);
+  o.partial_sums_bytes = 1;  // one draw per pass over the persons
+  const SimulationResult c = simulate(f.models, {}, baseline_state(f.patients), ids_of(f.patients), sc, o);
   set_thread_count(before);
   EXPECT_EQ(a.totals, b.totals);
+  EXPECT_EQ(a.totals, c.totals);
   for (int d = 0; d < a.draws; ++d) {
     for (int t = 1; t <= 4; ++t) {
       for (int out : {kDeaths, kFundus, kStays, kDays, kSpending}) {
