@@ -78,4 +78,80 @@ inline bool valid_block(const Family& f, const Eigen::ArrayXd& eta, const Eigen:
   return true;
 }
 
+// What an IRLS pass needs of a sub-block of rows: means, working weights w
+// and w x the working response z (both 0 where R's `good` is false), the
+// deviance and the checks.
+struct WorkingBlock {
+  Eigen::ArrayXd mu, w, wz;
+  double deviance = 0;
+  bool valid = true;         // every mean (and eta) in the family's domain
+  bool bad_variance = false;  // a good row with a zero or non-finite variance
+};
+
+// Element by element where R clamps (logit beyond +-log(1/eps)) or drops
+// rows (zero weight or d mu / d eta): the general case.
+inline void working_block_general(const Family& f, const Eigen::ArrayXd& eta, const Eigen::ArrayXd& y,
+                                  const Eigen::ArrayXd& wt, const Eigen::ArrayXd& off, WorkingBlock& b) {
+  Eigen::ArrayXd me;
+  link_block(f, eta, b.mu, me);
+  b.deviance = deviance_block(f, y, b.mu, wt);
+  b.valid = valid_block(f, eta, b.mu);
+  const Eigen::ArrayXd var = variance_block(f, b.mu);
+  const auto good = (wt > 0 && me != 0);
+  b.bad_variance = (good && !(var > 0 && var.isFinite())).any();
+  const Eigen::ArrayXd w_all = wt * me * me / var;
+  b.w = good.select(w_all, 0.0);
+  b.wz = good.select(w_all * ((eta - off) + (y - b.mu) / me), 0.0);
+}
+
+// The hot cases (binomial with logit, Poisson and negative binomial with
+// log) when no row is at a clamp and eta is finite: the same formulas with
+// no select(). Eigen 3.4 evaluates select() one coefficient at a time, and
+// with it the exp() and log() inside, so this path keeps them vectorised.
+// Rows of zero weight get w = 0 from the formula itself (their variance is
+// positive here). y log(y / mu) is written y log(max(y / mu, DBL_MIN)) so
+// that y = 0 gives 0 (R: 0 by definition). False, with nothing computed,
+// when the sub-block needs the general path.
+inline bool working_block_unclamped(const Family& f, const Eigen::ArrayXd& eta, const Eigen::ArrayXd& y,
+                                    const Eigen::ArrayXd& wt, const Eigen::ArrayXd& off, WorkingBlock& b) {
+  if (!std::isfinite(eta.sum())) return false;
+  const bool logistic = f.kind() == FamilyKind::Binomial && f.link() == Link::Logit;
+  const bool counts = (f.kind() == FamilyKind::Poisson || f.kind() == FamilyKind::NegativeBinomial) && f.link() == Link::Log;
+  if (logistic) {
+    if (eta.abs().maxCoeff() > -std::log(DBL_EPSILON)) return false;
+    const Eigen::ArrayXd e = eta.exp();
+    b.mu = e / (1 + e);
+    const Eigen::ArrayXd me = e / ((1 + e) * (1 + e));
+    const Eigen::ArrayXd var = b.mu * (1 - b.mu);
+    b.w = wt * me * me / var;
+    b.wz = b.w * ((eta - off) + (y - b.mu) / me);
+    b.deviance = (2 * wt * (y * (y / b.mu).max(DBL_MIN).log() + (1 - y) * ((1 - y) / (1 - b.mu)).max(DBL_MIN).log())).sum();
+    b.valid = b.mu.minCoeff() > 0 && b.mu.maxCoeff() < 1;
+    return true;
+  }
+  if (counts) {
+    if (eta.maxCoeff() > 300) return false;  // mu^2 stays finite
+    b.mu = eta.exp().max(DBL_EPSILON);
+    const Eigen::ArrayXd& me = b.mu;
+    const Eigen::ArrayXd var = f.kind() == FamilyKind::Poisson ? b.mu : b.mu + b.mu * b.mu / f.theta();
+    b.w = wt * me * me / var;
+    b.wz = b.w * ((eta - off) + (y - b.mu) / me);
+    if (f.kind() == FamilyKind::Poisson) {
+      b.deviance = (2 * wt * (y * (y / b.mu).max(DBL_MIN).log() - (y - b.mu))).sum();
+    } else {
+      const double theta = f.theta();
+      b.deviance = (2 * wt * (y * (y.max(1.0) / b.mu).log() - (y + theta) * ((y + theta) / (b.mu + theta)).log())).sum();
+    }
+    return true;
+  }
+  return false;
+}
+
+inline WorkingBlock working_block(const Family& f, const Eigen::ArrayXd& eta, const Eigen::ArrayXd& y, const Eigen::ArrayXd& wt,
+                                  const Eigen::ArrayXd& off) {
+  WorkingBlock b;
+  if (!working_block_unclamped(f, eta, y, wt, off, b)) working_block_general(f, eta, y, wt, off, b);
+  return b;
+}
+
 }  // namespace impactsim::glm_detail

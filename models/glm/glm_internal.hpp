@@ -27,6 +27,7 @@ struct Pass {
   bool valid = true;
   bool bad_variance = false;
   double mu_min = DBL_MAX, mu_max = -DBL_MAX;
+  bool cross_products = true;  // false: xtwx and xtwz left at zero (a pass for the deviance only)
 };
 
 struct Solution {
@@ -49,7 +50,7 @@ struct IrlsResult {
 };
 
 Eigen::VectorXd linear_predictor_block(const GlmData& d, const Point& at, size_t begin, size_t end);
-Pass irls_pass(const GlmData& d, const Family& f, const Point& at, size_t block_rows);
+Pass irls_pass(const GlmData& d, const Family& f, const Point& at, size_t block_rows, bool cross_products = true);
 Solution solve_normal_equations(const Eigen::MatrixXd& lower, const Eigen::VectorXd& rhs, double tolerance);
 bool converged(double dev, double dev_old, double epsilon);
 IrlsResult irls(const GlmData& d, const Family& f, const Point& start, const GlmOptions& opt);
