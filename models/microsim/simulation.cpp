@@ -270,7 +270,6 @@ struct PersonPath {
   int comorbidities = 0;         // present, a 4-bit mask
   int programme_year = 0;        // years as a member, for the effects (capped at the horizon)
   bool member = false, left = false, eligible = false, alive = true;
-  size_t person = 0;             // row in the population
   uint64_t id = 0;
 
   void bound_onsets(const DrawParameters& P) {
@@ -293,7 +292,6 @@ PersonPath start_path(const DrawParameters& P, const Scenario& sc, size_t i, uin
   x.bound_onsets(P);
   x.member = !sc.members_at_start.empty() && sc.members_at_start[i];
   x.eligible = !sc.eligible.empty() && sc.eligible[i];
-  x.person = i;
   x.id = id;
   return x;
 }
