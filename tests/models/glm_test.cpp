@@ -101,6 +101,36 @@ TEST(Glm, BitIdenticalWhateverTheThreadCount) {
   set_thread_count(0);
 }
 
+// Once a step changes the deviance by little, IRLS takes the next pass for
+// its last and skips X'WX; a fit that goes on after it must redo that pass
+// in full. A tight epsilon makes the fit go on past such passes.
+TEST(Glm, APassTakenForTheLastIsRedoneWhenTheFitGoesOn) {
+  const size_t n = 20'000;
+  std::vector<double> x1(n), y(n);
+  for (size_t i = 0; i < n; ++i) {
+    RandomStream r(5, i, 0);
+    x1[i] = r.normal();
+    y[i] = r.uniform() < 1 / (1 + std::exp(-(0.3 + 0.8 * x1[i]))) ? 1.0 : 0.0;
+  }
+  Table t;
+  t.add_column(Column::float64("x1", x1));
+  t.add_column(Column::float64("y", y));
+  const DesignMatrix dm = build_design_matrix(t, "y ~ x1");
+  const GlmData d = GlmData::from(dm);
+  GlmOptions o;
+  o.family = Family::make(FamilyKind::Binomial);
+  const GlmFit usual = fit_glm(d, o);
+  o.epsilon = 1e-15;
+  const GlmFit tight = fit_glm(d, o);
+  ASSERT_TRUE(usual.converged);
+  ASSERT_TRUE(tight.converged);
+  EXPECT_GT(tight.iterations, usual.iterations);
+  for (Eigen::Index j = 0; j < 2; ++j) {
+    EXPECT_NEAR(tight.coefficients[j], usual.coefficients[j], 1e-8 * std::abs(usual.coefficients[j]));
+    EXPECT_NEAR(tight.cov_unscaled(j, j), usual.cov_unscaled(j, j), 1e-6 * usual.cov_unscaled(j, j));
+  }
+}
+
 TEST(Glm, FamilyAndLinkCombinations) {
   EXPECT_THROW(Family::make(FamilyKind::Poisson, Link::Logit), InputError);
   EXPECT_EQ(Family::make(FamilyKind::Gamma).link(), Link::Inverse);
