@@ -119,23 +119,31 @@ inline bool working_block_unclamped(const Family& f, const Eigen::ArrayXd& eta, 
   const bool counts = (f.kind() == FamilyKind::Poisson || f.kind() == FamilyKind::NegativeBinomial) && f.link() == Link::Log;
   if (logistic) {
     if (eta.abs().maxCoeff() > -std::log(DBL_EPSILON)) return false;
+    // With q = 1 / (1 + e): mu = e q, and d mu / d eta = e q^2 = mu (1 - mu)
+    // is also the variance, so w = wt me^2 / var = wt me and w z = w (eta -
+    // off) + wt (y - mu): one division per row. The deviance is 2 wt
+    // (log(1 + e) - y eta) plus the saturated term 2 wt (y log y + (1 - y)
+    // log(1 - y)), which is 0 for 0/1 outcomes.
     const Eigen::ArrayXd e = eta.exp();
-    b.mu = e / (1 + e);
-    const Eigen::ArrayXd me = e / ((1 + e) * (1 + e));
-    const Eigen::ArrayXd var = b.mu * (1 - b.mu);
-    b.w = wt * me * me / var;
-    b.wz = b.w * ((eta - off) + (y - b.mu) / me);
-    b.deviance = (2 * wt * (y * (y / b.mu).max(DBL_MIN).log() + (1 - y) * ((1 - y) / (1 - b.mu)).max(DBL_MIN).log())).sum();
+    const Eigen::ArrayXd q = (1 + e).inverse();
+    b.mu = e * q;
+    b.w = wt * b.mu * q;
+    b.wz = b.w * (eta - off) + wt * (y - b.mu);
+    b.deviance = (2 * wt * ((1 + e).log() - y * eta)).sum();
+    if ((y * (1 - y)).abs().maxCoeff() != 0) {
+      b.deviance += (2 * wt * (y * y.max(DBL_MIN).log() + (1 - y) * (1 - y).max(DBL_MIN).log())).sum();
+    }
     b.valid = b.mu.minCoeff() > 0 && b.mu.maxCoeff() < 1;
     return true;
   }
   if (counts) {
     if (eta.maxCoeff() > 300) return false;  // mu^2 stays finite
+    // d mu / d eta = mu; variance mu (Poisson) or mu (1 + mu / theta): with
+    // r = wt / (1 + mu / theta), w = r mu and w z = w (eta - off) + r (y - mu).
     b.mu = eta.exp().max(DBL_EPSILON);
-    const Eigen::ArrayXd& me = b.mu;
-    const Eigen::ArrayXd var = f.kind() == FamilyKind::Poisson ? b.mu : b.mu + b.mu * b.mu / f.theta();
-    b.w = wt * me * me / var;
-    b.wz = b.w * ((eta - off) + (y - b.mu) / me);
+    const Eigen::ArrayXd r = f.kind() == FamilyKind::Poisson ? wt : wt / (1 + b.mu / f.theta());
+    b.w = r * b.mu;
+    b.wz = b.w * (eta - off) + r * (y - b.mu);
     if (f.kind() == FamilyKind::Poisson) {
       b.deviance = (2 * wt * (y * (y / b.mu).max(DBL_MIN).log() - (y - b.mu))).sum();
     } else {
