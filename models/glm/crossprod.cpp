@@ -1,5 +1,7 @@
 #include "models/glm/crossprod.hpp"
 
+#include <algorithm>
+
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 #endif
@@ -17,80 +19,152 @@ inline double horizontal_sum(__m256d v) {
   return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
 }
 
-// One J x K tile of column pairs (J, K <= 3): the dot products of columns
-// jb.. jb+J-1 with kb..kb+K-1 over all rows, added to out where j >= k.
-struct Block {
-  const double* x;
-  Eigen::Index ld, m;
-  const double* w;
+// Asks for the caller's next block a few cache lines at a time, between
+// tiles, so that the reads spread over the arithmetic. The T1 hint (to L2)
+// matters: on this machine T0 and T2 prefetches gave no overlap
+// (bench/RESULTS.md).
+class NextBlockPrefetch {
+ public:
+  NextBlockPrefetch(const double* x, Eigen::Index ld, Eigen::Index rows, Eigen::Index p, Eigen::Index calls)
+      : x_(x), ld_(ld), lines_per_column_((rows * Eigen::Index{sizeof(double)} + 63) / 64), p_(x ? p : 0) {
+    per_call_ = calls > 0 ? (p_ * lines_per_column_ + calls - 1) / calls : 0;
+  }
+  void step() {
+    for (Eigen::Index k = 0; k < per_call_ && column_ < p_; ++k) {
+      _mm_prefetch(reinterpret_cast<const char*>(x_ + column_ * ld_) + line_ * 64, _MM_HINT_T1);
+      if (++line_ == lines_per_column_) {
+        line_ = 0;
+        ++column_;
+      }
+    }
+  }
+
+ private:
+  const double* x_;
+  Eigen::Index ld_, lines_per_column_, p_, per_call_ = 0, column_ = 0, line_ = 0;
 };
 
+// The weighted group: columns jb.. jb+J-1 of W X, in scratch (stride rows).
+struct Group {
+  const CrossprodBlock& b;
+  Eigen::Index jb;
+  double* weighted;
+};
+
+// J x K tile of column pairs (J <= 4, K <= 3) left of the diagonal: the
+// weighted group against plain columns kb.. kb+K-1. Twelve accumulators, the
+// K plain columns in registers, the weighted ones streamed from L1. noinline
+// so that GCC allocates registers for the tile alone (inlined, it spilled
+// the accumulators).
 template <int J, int K>
-void tile(const Block& a, Eigen::Index jb, Eigen::Index kb, Eigen::MatrixXd& out) {
-  const Eigen::Index m = a.m;
+__attribute__((noinline)) void tile(const Group& g, Eigen::Index kb, Eigen::MatrixXd& out) {
+  const Eigen::Index m = g.b.rows;
   const Eigen::Index m4 = m & ~Eigen::Index{3};
   const double* cj[J];
   const double* ck[K];
-  for (int t = 0; t < J; ++t) cj[t] = a.x + (jb + t) * a.ld;
-  for (int t = 0; t < K; ++t) ck[t] = a.x + (kb + t) * a.ld;
+  for (int t = 0; t < J; ++t) cj[t] = g.weighted + t * m;
+  for (int t = 0; t < K; ++t) ck[t] = g.b.x + (kb + t) * g.b.ld;
   __m256d acc[J][K];
   for (int x = 0; x < J; ++x) {
     for (int y = 0; y < K; ++y) acc[x][y] = _mm256_setzero_pd();
   }
   for (Eigen::Index i = 0; i < m4; i += 4) {
-    __m256d vj[J], vk[K];
-    const __m256d vw = _mm256_loadu_pd(a.w + i);
-    for (int x = 0; x < J; ++x) vj[x] = _mm256_mul_pd(_mm256_loadu_pd(cj[x] + i), vw);
+    __m256d vk[K];
     for (int y = 0; y < K; ++y) vk[y] = _mm256_loadu_pd(ck[y] + i);
     for (int x = 0; x < J; ++x) {
-      for (int y = 0; y < K; ++y) acc[x][y] = _mm256_fmadd_pd(vj[x], vk[y], acc[x][y]);
+      const __m256d vj = _mm256_loadu_pd(cj[x] + i);
+      for (int y = 0; y < K; ++y) acc[x][y] = _mm256_fmadd_pd(vj, vk[y], acc[x][y]);
     }
   }
   for (int x = 0; x < J; ++x) {
     for (int y = 0; y < K; ++y) {
       double s = horizontal_sum(acc[x][y]);
-      for (Eigen::Index i = m4; i < m; ++i) s += cj[x][i] * a.w[i] * ck[y][i];
-      if (jb + x >= kb + y) out(jb + x, kb + y) += s;
+      for (Eigen::Index i = m4; i < m; ++i) s += cj[x][i] * ck[y][i];
+      out(g.jb + x, kb + y) += s;
+    }
+  }
+}
+
+// The group's diagonal tile (its lower triangle): weights the J columns as
+// it loads them, stores them to scratch for the tiles to its left, and
+// accumulates the J (J + 1) / 2 pairs.
+template <int J>
+__attribute__((noinline)) void diagonal_tile(const Group& g, Eigen::MatrixXd& out) {
+  const Eigen::Index m = g.b.rows;
+  const Eigen::Index m4 = m & ~Eigen::Index{3};
+  const double* ck[J];
+  double* cj[J];
+  for (int t = 0; t < J; ++t) {
+    ck[t] = g.b.x + (g.jb + t) * g.b.ld;
+    cj[t] = g.weighted + t * m;
+  }
+  __m256d acc[J][J];
+  for (int x = 0; x < J; ++x) {
+    for (int y = 0; y <= x; ++y) acc[x][y] = _mm256_setzero_pd();
+  }
+  for (Eigen::Index i = 0; i < m4; i += 4) {
+    __m256d vk[J];
+    for (int y = 0; y < J; ++y) vk[y] = _mm256_loadu_pd(ck[y] + i);
+    const __m256d vw = _mm256_loadu_pd(g.b.w + i);
+    for (int x = 0; x < J; ++x) {
+      const __m256d vj = _mm256_mul_pd(vk[x], vw);
+      _mm256_storeu_pd(cj[x] + i, vj);
+      for (int y = 0; y <= x; ++y) acc[x][y] = _mm256_fmadd_pd(vj, vk[y], acc[x][y]);
+    }
+  }
+  for (Eigen::Index i = m4; i < m; ++i) {
+    for (int x = 0; x < J; ++x) cj[x][i] = ck[x][i] * g.b.w[i];
+  }
+  for (int x = 0; x < J; ++x) {
+    for (int y = 0; y <= x; ++y) {
+      double s = horizontal_sum(acc[x][y]);
+      for (Eigen::Index i = m4; i < m; ++i) s += cj[x][i] * ck[y][i];
+      out(g.jb + x, g.jb + y) += s;
     }
   }
 }
 
 template <int J>
-void tile_row(const Block& a, Eigen::Index jb, Eigen::Index kb, int k, Eigen::MatrixXd& out) {
-  switch (k) {
-    case 1: tile<J, 1>(a, jb, kb, out); return;
-    case 2: tile<J, 2>(a, jb, kb, out); return;
-    default: tile<J, 3>(a, jb, kb, out); return;
+void group_row(const Group& g, NextBlockPrefetch& prefetch, Eigen::MatrixXd& out) {
+  prefetch.step();
+  diagonal_tile<J>(g, out);
+  Eigen::Index kb = 0;
+  for (; kb + 3 <= g.jb; kb += 3) {
+    prefetch.step();
+    tile<J, 3>(g, kb, out);
   }
+  if (g.jb - kb == 2) tile<J, 2>(g, kb, out);
+  if (g.jb - kb == 1) tile<J, 1>(g, kb, out);
 }
 
 }  // namespace
 
-void add_weighted_crossprod_lower(const double* x, Eigen::Index ld, Eigen::Index rows, Eigen::Index p, const double* w,
-                                  Eigen::MatrixXd& out) {
-  const Block a{x, ld, rows, w};
-  // Column groups of 3; the last may hold 1 or 2, so no tile computes
-  // padding. Off-diagonal tiles are J x 3, diagonal ones J x J.
-  for (Eigen::Index jb = 0; jb < p; jb += 3) {
-    const int j = static_cast<int>(std::min<Eigen::Index>(3, p - jb));
-    for (Eigen::Index kb = 0; kb <= jb; kb += 3) {
-      const int k = kb == jb ? j : 3;
-      switch (j) {
-        case 1: tile_row<1>(a, jb, kb, k, out); break;
-        case 2: tile_row<2>(a, jb, kb, k, out); break;
-        default: tile_row<3>(a, jb, kb, k, out); break;
-      }
+void add_weighted_crossprod_lower(const CrossprodBlock& block, const double* next_x, Eigen::Index next_rows,
+                                  double* scratch, Eigen::MatrixXd& out) {
+  const Eigen::Index p = block.p;
+  // Prefetch steps: one per group and one per full tile left of it.
+  Eigen::Index calls = 0;
+  for (Eigen::Index jb = 0; jb < p; jb += 4) calls += 1 + jb / 3;
+  NextBlockPrefetch prefetch(next_x, block.ld, next_rows, p, calls);
+  for (Eigen::Index jb = 0; jb < p; jb += 4) {
+    const Group g{block, jb, scratch};
+    switch (std::min<Eigen::Index>(4, p - jb)) {
+      case 1: group_row<1>(g, prefetch, out); break;
+      case 2: group_row<2>(g, prefetch, out); break;
+      case 3: group_row<3>(g, prefetch, out); break;
+      default: group_row<4>(g, prefetch, out); break;
     }
   }
 }
 
 #else
 
-void add_weighted_crossprod_lower(const double* x, Eigen::Index ld, Eigen::Index rows, Eigen::Index p, const double* w,
+void add_weighted_crossprod_lower(const CrossprodBlock& block, const double*, Eigen::Index, double*,
                                   Eigen::MatrixXd& out) {
-  const Eigen::Map<const Eigen::MatrixXd, 0, Eigen::OuterStride<>> block(x, rows, p, Eigen::OuterStride<>(ld));
-  const Eigen::Map<const Eigen::VectorXd> weights(w, rows);
-  const Eigen::MatrixXd scaled = block.array().colwise() * weights.array().sqrt();
+  const Eigen::Map<const Eigen::MatrixXd, 0, Eigen::OuterStride<>> x(block.x, block.rows, block.p,
+                                                                      Eigen::OuterStride<>(block.ld));
+  const Eigen::Map<const Eigen::VectorXd> weights(block.w, block.rows);
+  const Eigen::MatrixXd scaled = x.array().colwise() * weights.array().sqrt();
   out.selfadjointView<Eigen::Lower>().rankUpdate(scaled.transpose());
 }
 

@@ -49,6 +49,8 @@ struct IrlsResult {
   bool boundary = false;
 };
 
+// Prior weights of rows [begin, end) (1 when the fit has none).
+Eigen::ArrayXd weights_block(const GlmData& d, size_t begin, size_t end);
 Eigen::VectorXd linear_predictor_block(const GlmData& d, const Point& at, size_t begin, size_t end);
 Pass irls_pass(const GlmData& d, const Family& f, const Point& at, size_t block_rows, bool cross_products = true);
 Solution solve_normal_equations(const Eigen::MatrixXd& lower, const Eigen::VectorXd& rhs, double tolerance);

@@ -7,6 +7,7 @@
 #include "engine/error.hpp"
 #include "engine/parallel.hpp"
 #include "engine/random_stream.hpp"
+#include "models/glm/crossprod.hpp"
 #include "models/glm/inference.hpp"
 
 namespace impactsim {
@@ -57,6 +58,116 @@ TEST(Glm, BadResponsesAreClearErrors) {
   EXPECT_NE(e.find("no row has all its variables present"), std::string::npos) << e;
   e = error_of("y,x,z\n1,1,NA\n0,2,NA\n", "y ~ x + z", FamilyKind::Binomial);
   EXPECT_NE(e.find("\"z\" has no value (all 2 rows missing)"), std::string::npos) << e;
+}
+
+// The data are checked block by block in parallel: an offending value in a
+// later block is found, and the first of several is the one named.
+TEST(Glm, BadValuesInAnyBlockAreFoundAndTheFirstNamed) {
+  const Eigen::Index n = 40;
+  Eigen::MatrixXd x(n, 2);
+  Eigen::VectorXd y(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    x(i, 0) = 1;
+    x(i, 1) = static_cast<double>(i % 7);
+    y[i] = (i % 3 == 0) ? 1 : 0;
+  }
+  auto error_of = [&](const Eigen::VectorXd& yv, FamilyKind kind, Link link, Eigen::VectorXd w = {},
+                      Eigen::VectorXd off = {}) {
+    GlmData d;
+    d.x = &x;
+    d.y = &yv;
+    d.weights = std::move(w);
+    d.offset = std::move(off);
+    d.names = {"(Intercept)", "x"};
+    GlmOptions o;
+    o.family = Family::make(kind, link);
+    o.block_rows = 8;
+    try {
+      fit_glm(d, o);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  Eigen::VectorXd bad = y;
+  bad[21] = 2;
+  bad[33] = 3;
+  std::string e = error_of(bad, FamilyKind::Binomial, Link::Logit);
+  EXPECT_NE(e.find("model row 22 has 2"), std::string::npos) << e;
+  Eigen::VectorXd w = Eigen::VectorXd::Ones(n);
+  w[17] = -1;
+  w[30] = NAN;
+  e = error_of(y, FamilyKind::Binomial, Link::Logit, w);
+  EXPECT_NE(e.find("at model row 18: weights must be finite and non-negative"), std::string::npos) << e;
+  w[17] = 1;
+  e = error_of(y, FamilyKind::Binomial, Link::Logit, w);
+  EXPECT_NE(e.find("at model row 31: weights must be finite and non-negative"), std::string::npos) << e;
+  Eigen::VectorXd off = Eigen::VectorXd::Zero(n);
+  off[29] = INFINITY;
+  e = error_of(y, FamilyKind::Poisson, Link::Log, {}, off);
+  EXPECT_NE(e.find("offset is not finite at model row 30"), std::string::npos) << e;
+  Eigen::VectorXd positive = y.array() + 1;
+  positive[25] = 0;
+  e = error_of(positive, FamilyKind::Gaussian, Link::Log);
+  EXPECT_NE(e.find("the gaussian family with log link needs y > 0 (row 26)"), std::string::npos) << e;
+  e = error_of(positive, FamilyKind::Gaussian, Link::Inverse);
+  EXPECT_NE(e.find("the gaussian family with inverse link needs y != 0 (row 26)"), std::string::npos) << e;
+  e = error_of(positive, FamilyKind::Gamma, Link::Log);
+  EXPECT_NE(e.find("non-positive value 0 at model row 26"), std::string::npos) << e;
+  Eigen::VectorXd counts = y;
+  counts[38] = -2;
+  e = error_of(counts, FamilyKind::Poisson, Link::Log);
+  EXPECT_NE(e.find("negative count -2 at model row 39"), std::string::npos) << e;
+  // A proportion of one trial in the last block: the warning, not an error.
+  Eigen::VectorXd odd = y;
+  odd[37] = 0.3;
+  GlmData d;
+  d.x = &x;
+  d.y = &odd;
+  d.names = {"(Intercept)", "x"};
+  GlmOptions o;
+  o.family = Family::make(FamilyKind::Binomial);
+  o.block_rows = 8;
+  const GlmFit f = fit_glm(d, o);
+  ASSERT_FALSE(f.warnings.empty());
+  EXPECT_NE(f.warnings.front().find("non-integer #successes"), std::string::npos);
+}
+
+// The hand-written X'WX kernel against a direct sum, for column counts that
+// exercise every tile shape (groups of 4, tiles of 3 and their remainders)
+// and row counts with and without a tail of fewer than 4 rows. The kernel
+// is handed a next block to prefetch, and only the lower triangle is added.
+TEST(GlmCrossProduct, MatchesADirectSumForEveryShape) {
+  for (Eigen::Index p : {1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 31, 33}) {
+    for (Eigen::Index rows : {1, 2, 3, 4, 5, 13, 64, 509, 512}) {
+      const Eigen::Index ld = 2 * rows + 5;
+      Eigen::MatrixXd x(ld, p);
+      Eigen::VectorXd w(rows);
+      for (Eigen::Index i = 0; i < ld; ++i) {
+        RandomStream r(11, static_cast<uint64_t>(i), static_cast<uint64_t>(p));
+        for (Eigen::Index j = 0; j < p; ++j) x(i, j) = r.normal();
+        if (i < rows) w[i] = r.uniform();
+      }
+      std::vector<double> scratch(4 * glm_detail::kCrossprodScratchRows);
+      Eigen::MatrixXd out = Eigen::MatrixXd::Zero(p, p);
+      glm_detail::add_weighted_crossprod_lower(glm_detail::CrossprodBlock{x.data(), ld, rows, p, w.data()}, x.data() + rows, rows + 5,
+                                   scratch.data(), out);
+      for (Eigen::Index j = 0; j < p; ++j) {
+        for (Eigen::Index k = 0; k < p; ++k) {
+          if (k > j) {
+            EXPECT_EQ(out(j, k), 0.0) << p << " " << rows;
+            continue;
+          }
+          double direct = 0, scale = 0;
+          for (Eigen::Index i = 0; i < rows; ++i) {
+            direct += x(i, j) * w[i] * x(i, k);
+            scale += std::abs(x(i, j) * w[i] * x(i, k));
+          }
+          EXPECT_NEAR(out(j, k), direct, 1e-13 * scale) << "p " << p << " rows " << rows << " at " << j << "," << k;
+        }
+      }
+    }
+  }
 }
 
 TEST(Glm, ProportionsWithWeightsAreAllowedAndNonIntegerSuccessesWarned) {
