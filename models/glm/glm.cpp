@@ -294,32 +294,33 @@ std::vector<std::string> check_data(const GlmData& d, const Family& f, size_t bl
   const Scan scan = deterministic_reduce(
       n, block_rows, Scan{},
       [&](size_t begin, size_t end) {
-        const auto b = static_cast<Eigen::Index>(begin), m = static_cast<Eigen::Index>(end - begin);
-        const Eigen::ArrayXd wt = weights_block(d, begin, end);
-        const auto y = d.y->segment(b, m).array();
-        bool ok = (wt >= 0).all() && wt.isFinite().all();  // NaN fails wt >= 0
-        if (d.offset.size()) ok = ok && d.offset.segment(b, m).array().isFinite().all();
-        Scan out;
-        switch (f.kind()) {
-          case FamilyKind::Binomial: {
-            ok = ok && !(wt > 0 && (y < 0 || y > 1)).any();
-            // |s - round(s)| > 1e-3 with the fraction s - floor(s), which
-            // vectorises (Eigen 3.4's round() is a scalar call per row).
-            const Eigen::ArrayXd successes = wt * y;
-            const Eigen::ArrayXd fraction = successes - successes.floor();
-            out.non_integer_successes = (fraction > 1e-3 && fraction < 1 - 1e-3).any();
-            break;
+        return with_weights_block(d, begin, end, [&](const auto& wt) {
+          const auto b = static_cast<Eigen::Index>(begin), m = static_cast<Eigen::Index>(end - begin);
+          const auto y = d.y->segment(b, m).array();
+          bool ok = (wt >= 0).all() && wt.isFinite().all();  // NaN fails wt >= 0
+          if (d.offset.size()) ok = ok && d.offset.segment(b, m).array().isFinite().all();
+          Scan out;
+          switch (f.kind()) {
+            case FamilyKind::Binomial: {
+              ok = ok && !(wt > 0 && (y < 0 || y > 1)).any();
+              // |s - round(s)| > 1e-3 with the fraction s - floor(s), which
+              // vectorises (Eigen 3.4's round() is a scalar call per row).
+              const Eigen::ArrayXd successes = wt * y;
+              const Eigen::ArrayXd fraction = successes - successes.floor();
+              out.non_integer_successes = (fraction > 1e-3 && fraction < 1 - 1e-3).any();
+              break;
+            }
+            case FamilyKind::Poisson:
+            case FamilyKind::NegativeBinomial: ok = ok && !(y < 0).any(); break;
+            case FamilyKind::Gamma: ok = ok && (y > 0).all(); break;
+            case FamilyKind::Gaussian:
+              if (f.link() == Link::Log) ok = ok && (y > 0).all();
+              if (f.link() == Link::Inverse) ok = ok && !(y == 0).any();
+              break;
           }
-          case FamilyKind::Poisson:
-          case FamilyKind::NegativeBinomial: ok = ok && !(y < 0).any(); break;
-          case FamilyKind::Gamma: ok = ok && (y > 0).all(); break;
-          case FamilyKind::Gaussian:
-            if (f.link() == Link::Log) ok = ok && (y > 0).all();
-            if (f.link() == Link::Inverse) ok = ok && !(y == 0).any();
-            break;
-        }
-        if (!ok) out.first_bad = begin;
-        return out;
+          if (!ok) out.first_bad = begin;
+          return out;
+        });
       },
       [](Scan& a, const Scan& b) {
         a.first_bad = std::min(a.first_bad, b.first_bad);
@@ -376,11 +377,7 @@ GlmFit glm_detail::finish(const GlmData& d, const Family& f, const IrlsResult& r
   // of the last iteration, residuals at the final fit).
   const Point final_point{&r.beta, nullptr, &f};
   const Point weights_point = r.previous_beta.size() ? Point{&r.previous_beta, nullptr, &f} : r.previous;
-  struct Totals {
-    double sum_w = 0, sum_wy = 0, pearson = 0, aic = 0, sum_log_w = 0;
-    size_t n_ok = 0;
-    bool whole_counts = true;
-  };
+  using Totals = RowTotals;
   auto combine = [](Totals& a, const Totals& b) {
     a.sum_w += b.sum_w;
     a.sum_wy += b.sum_wy;
@@ -389,38 +386,47 @@ GlmFit glm_detail::finish(const GlmData& d, const Family& f, const IrlsResult& r
     a.sum_log_w += b.sum_log_w;
     a.n_ok += b.n_ok;
     a.whole_counts = a.whole_counts && b.whole_counts;
+    a.zero_one = a.zero_one && b.zero_one;
   };
   // Binomial (whole successes and trials) and Poisson: -2 log-likelihood and
   // deviance differ by a term that does not depend on the means (the
   // saturated model's), so AIC = deviance + that term, and the totals need
   // no pass over X.
   if (f.kind() == FamilyKind::Binomial || f.kind() == FamilyKind::Poisson) {
-    const Totals t = deterministic_reduce(
-        d.rows(), opt.block_rows, Totals{},
+    Totals identity;
+    identity.zero_one = f.kind() == FamilyKind::Binomial;
+    Totals t = deterministic_reduce(
+        d.rows(), opt.block_rows, identity,
         [&](size_t begin, size_t end) {
-          Totals t;
-          const auto b = static_cast<Eigen::Index>(begin), m = static_cast<Eigen::Index>(end - begin);
-          const Eigen::ArrayXd wt = weights_block(d, begin, end);
-          const auto y = d.y->segment(b, m).array();
-          const Eigen::ArrayXd wy = wt * y;
-          t.sum_w = wt.sum();
-          t.sum_wy = wy.sum();
-          t.n_ok = static_cast<size_t>((wt > 0).count());
-          const bool binomial = f.kind() == FamilyKind::Binomial;
-          if (binomial) t.whole_counts = (wy.floor() == wy).all() && (wt.floor() == wt).all();
-          // A 0/1 outcome of one trial has a saturated log-likelihood of
-          // log 1 = 0: its term is 0 exactly, with no logarithm to take.
-          if (binomial && (wt == 1 && (y == 0 || y == 1)).all()) return t;
-          for (Eigen::Index i = 0; i < m; ++i) {
-            if (binomial && wt[i] == 1 && (y[i] == 0 || y[i] == 1)) continue;
-            const double mu0 = f.start_mu(y[i], wt[i]);  // any valid mean gives the same difference
-            t.aic += f.aic_term(y[i], mu0, wt[i]) - f.deviance_residual(y[i], mu0, wt[i]);
-          }
-          return t;
+          return with_weights_block(d, begin, end, [&](const auto& wt) {
+            Totals t;
+            const auto b = static_cast<Eigen::Index>(begin), m = static_cast<Eigen::Index>(end - begin);
+            const auto y = d.y->segment(b, m).array();
+            const auto wy = wt * y;
+            t.sum_w = wt.sum();
+            t.sum_wy = wy.sum();
+            t.n_ok = static_cast<size_t>((wt > 0).count());
+            const bool binomial = f.kind() == FamilyKind::Binomial;
+            if (binomial) {
+              t.whole_counts = (wy.floor() == wy).all() && (wt.floor() == wt).all();
+              t.zero_one = (y == 0 || y == 1).all();
+            }
+            // A 0/1 outcome of one trial has a saturated log-likelihood of
+            // log 1 = 0: its term is 0 exactly, with no logarithm to take.
+            if (binomial && t.zero_one && (wt == 1).all()) return t;
+            for (Eigen::Index i = 0; i < m; ++i) {
+              if (binomial && wt[i] == 1 && (y[i] == 0 || y[i] == 1)) continue;
+              const double mu0 = f.start_mu(y[i], wt[i]);  // any valid mean gives the same difference
+              t.aic += f.aic_term(y[i], mu0, wt[i]) - f.deviance_residual(y[i], mu0, wt[i]);
+            }
+            return t;
+          });
         },
         combine);
-    if (t.whole_counts) return complete(std::move(fit), d, f, r, opt, t.sum_w, t.sum_wy, t.n_ok, 0.0,
-                                        fit.deviance + t.aic, 0.0);
+    if (t.whole_counts) {
+      t.aic += fit.deviance;
+      return complete(std::move(fit), d, f, r, opt, t);
+    }
   }
   auto totals_at = [&](double gamma_dispersion) {
     return deterministic_reduce(
@@ -457,22 +463,23 @@ GlmFit glm_detail::finish(const GlmData& d, const Family& f, const IrlsResult& r
   };
   Totals t = totals_at(1.0);
   if (f.kind() == FamilyKind::Gamma) t = totals_at(fit.deviance / t.sum_w);  // Gamma's aic needs dev / sum(w)
-  return complete(std::move(fit), d, f, r, opt, t.sum_w, t.sum_wy, t.n_ok, t.pearson, t.aic, t.sum_log_w);
+  return complete(std::move(fit), d, f, r, opt, t);
 }
 
 // The rest of the fit's numbers from the totals.
-GlmFit glm_detail::complete(GlmFit fit, const GlmData& d, const Family& f, const IrlsResult& r, const GlmOptions& opt, double sum_w,
-                double sum_wy, size_t n_ok, double pearson, double aic_terms, double sum_log_w) {
+GlmFit glm_detail::complete(GlmFit fit, const GlmData& d, const Family& f, const IrlsResult& r, const GlmOptions& opt,
+                            const RowTotals& t) {
+  const size_t n_ok = t.n_ok;
   fit.n_obs = n_ok;
   fit.df_residual = static_cast<double>(n_ok) - static_cast<double>(fit.rank);
   fit.df_null = static_cast<double>(n_ok) - (d.has_intercept ? 1.0 : 0.0);
   if (fit.dispersion_estimated) {
-    fit.dispersion = fit.df_residual > 0 ? pearson / fit.df_residual : NAN;
+    fit.dispersion = fit.df_residual > 0 ? t.pearson / fit.df_residual : NAN;
   }
-  double aic = aic_terms;
+  double aic = t.aic;
   if (f.kind() == FamilyKind::Gaussian) {
     const double nobs = static_cast<double>(n_ok);
-    aic = nobs * (std::log(fit.deviance / nobs * 2 * M_PI) + 1) + 2 - sum_log_w;
+    aic = nobs * (std::log(fit.deviance / nobs * 2 * M_PI) + 1) + 2 - t.sum_log_w;
   } else if (f.kind() == FamilyKind::Gamma) {
     aic += 2;
   }
@@ -483,33 +490,40 @@ GlmFit glm_detail::complete(GlmFit fit, const GlmData& d, const Family& f, const
   // Null deviance: the weighted mean with an intercept, linkinv(offset)
   // without one; with both an intercept and an offset R refits the
   // intercept-only model (see fit_glm).
-  const double wtdmu = sum_w > 0 ? sum_wy / sum_w : 0;
+  const double wtdmu = t.sum_w > 0 ? t.sum_wy / t.sum_w : 0;
   // With an intercept the mean is one number; for a valid binomial or
   // Poisson mean the deviance residuals vectorise. y log(y / mu) is written
   // y log(max(y, DBL_MIN) / mu) so that y = 0 gives 0 (R: 0 by definition).
   const bool constant_valid_mean = d.has_intercept && ((f.kind() == FamilyKind::Binomial && wtdmu > 0 && wtdmu < 1) ||
                                                        (f.kind() == FamilyKind::Poisson && wtdmu > 0));
-  fit.null_deviance = deterministic_reduce(
-      d.rows(), opt.block_rows, 0.0,
-      [&](size_t begin, size_t end) {
-        if (constant_valid_mean) {
-          const auto b = static_cast<Eigen::Index>(begin), m = static_cast<Eigen::Index>(end - begin);
-          const Eigen::ArrayXd wt = weights_block(d, begin, end);
-          const auto y = d.y->segment(b, m).array();
-          const auto y_log_y = [](const auto& v, double mu) { return v * (v.max(DBL_MIN) / mu).log(); };
-          if (f.kind() == FamilyKind::Binomial) {
-            return (2 * wt * (y_log_y(y, wtdmu) + y_log_y(1 - y, 1 - wtdmu))).sum();
+  if (constant_valid_mean && t.zero_one) {
+    // 0/1 outcomes: a row adds 2 wt log(1 / mu) if y = 1, 2 wt log(1 / (1 -
+    // mu)) if y = 0, so the sum needs only the totals (no pass).
+    fit.null_deviance = 2 * (t.sum_wy * std::log(1 / wtdmu) + (t.sum_w - t.sum_wy) * std::log(1 / (1 - wtdmu)));
+  } else {
+    fit.null_deviance = deterministic_reduce(
+        d.rows(), opt.block_rows, 0.0,
+        [&](size_t begin, size_t end) {
+          if (constant_valid_mean) {
+            return with_weights_block(d, begin, end, [&](const auto& wt) {
+              const auto b = static_cast<Eigen::Index>(begin), m = static_cast<Eigen::Index>(end - begin);
+              const auto y = d.y->segment(b, m).array();
+              const auto y_log_y = [](const auto& v, double mu) { return v * (v.max(DBL_MIN) / mu).log(); };
+              if (f.kind() == FamilyKind::Binomial) {
+                return (2 * wt * (y_log_y(y, wtdmu) + y_log_y(1 - y, 1 - wtdmu))).sum();
+              }
+              return (2 * wt * (y_log_y(y, wtdmu) - (y - wtdmu))).sum();
+            });
           }
-          return (2 * wt * (y_log_y(y, wtdmu) - (y - wtdmu))).sum();
-        }
-        double dev = 0;
-        for (size_t r = begin; r < end; ++r) {
-          const double mu0 = d.has_intercept ? wtdmu : f.linkinv(d.offset_at(r));
-          dev += f.deviance_residual((*d.y)[static_cast<Eigen::Index>(r)], mu0, d.weight(r));
-        }
-        return dev;
-      },
-      [](double& a, double b) { a += b; });
+          double dev = 0;
+          for (size_t r = begin; r < end; ++r) {
+            const double mu0 = d.has_intercept ? wtdmu : f.linkinv(d.offset_at(r));
+            dev += f.deviance_residual((*d.y)[static_cast<Eigen::Index>(r)], mu0, d.weight(r));
+          }
+          return dev;
+        },
+        [](double& a, double b) { a += b; });
+  }
 
   if (!fit.converged) fit.warnings.push_back("glm.fit: algorithm did not converge");
   if (fit.boundary) fit.warnings.push_back("glm.fit: algorithm stopped at boundary value");

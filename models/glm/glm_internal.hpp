@@ -51,17 +51,33 @@ struct IrlsResult {
 
 // Prior weights of rows [begin, end) (1 when the fit has none).
 Eigen::ArrayXd weights_block(const GlmData& d, size_t begin, size_t end);
+// fn(wt) with those weights as an array expression: the stored segment, or
+// a constant 1 (no array of ones is built) when the fit has none.
+template <class Fn>
+auto with_weights_block(const GlmData& d, size_t begin, size_t end, Fn&& fn) {
+  const auto b = static_cast<Eigen::Index>(begin), m = static_cast<Eigen::Index>(end - begin);
+  if (d.weights.size()) return fn(d.weights.segment(b, m).array());
+  return fn(Eigen::ArrayXd::Ones(m));
+}
 Eigen::VectorXd linear_predictor_block(const GlmData& d, const Point& at, size_t begin, size_t end);
 Pass irls_pass(const GlmData& d, const Family& f, const Point& at, size_t block_rows, bool cross_products = true);
 Solution solve_normal_equations(const Eigen::MatrixXd& lower, const Eigen::VectorXd& rhs, double tolerance);
 bool converged(double dev, double dev_old, double epsilon);
 IrlsResult irls(const GlmData& d, const Family& f, const Point& start, const GlmOptions& opt);
 GlmFit finish(const GlmData& d, const Family& f, const IrlsResult& r, const GlmOptions& opt);
-// finish()'s second half: the fit's numbers from row totals (sums of prior
-// weights and of weights x y, rows with positive weight, Pearson sum, AIC
-// terms before + 2 rank, sum of log weights).
-GlmFit complete(GlmFit fit, const GlmData& d, const Family& f, const IrlsResult& r, const GlmOptions& opt, double sum_w,
-                double sum_wy, size_t n_ok, double pearson, double aic_terms, double sum_log_w);
+// What finish() sums over the rows.
+struct RowTotals {
+  double sum_w = 0, sum_wy = 0;  // prior weights, weights x y
+  double pearson = 0;            // Pearson chi-square at the last working weights
+  double aic = 0;                // AIC terms, before + 2 rank
+  double sum_log_w = 0;          // over rows of positive weight
+  size_t n_ok = 0;               // rows of positive weight
+  bool whole_counts = true;      // binomial: whole successes and trials
+  bool zero_one = false;         // binomial: every y is 0 or 1
+};
+// finish()'s second half: the fit's numbers from the row totals.
+GlmFit complete(GlmFit fit, const GlmData& d, const Family& f, const IrlsResult& r, const GlmOptions& opt,
+                const RowTotals& t);
 double intercept_only_deviance(const GlmData& d, const Family& f, const Eigen::VectorXd* eta_start, const GlmOptions& opt);
 
 GlmFit fit_negative_binomial(const GlmData& d, const GlmOptions& opt);
