@@ -1,6 +1,7 @@
 // The weighted cross-product at the heart of IRLS: out += lower(X' W X) for
 // a block of rows of a column-major X (rows x p, leading dimension ld) and
-// diagonal weights w, read in place (no weighted copy of X).
+// diagonal weights w, read in place (no weighted copy of X, only of one
+// group of 4 columns at a time).
 //
 // Written by hand because Eigen's rank update, tuned for large square
 // products, reaches about a fifth of this processor's FMA throughput on a
