@@ -64,6 +64,14 @@ inline double deviance_block(const Family& f, const Eigen::ArrayXd& y, const Eig
   }
 }
 
+// R's y log(y / mu), 0 where y = 0, written y log(max(y / mu, DBL_MIN)) so
+// that it vectorises (no select()): y = 0 gives 0 x a finite number. For
+// y >= 0 and a mean mu > 0 (an array or one number).
+template <class Y, class Mu>
+auto y_log_y(const Eigen::ArrayBase<Y>& y, const Mu& mu) {
+  return y * (y / mu).max(DBL_MIN).log();
+}
+
 inline bool valid_block(const Family& f, const Eigen::ArrayXd& eta, const Eigen::ArrayXd& mu) {
   switch (f.kind()) {
     case FamilyKind::Binomial: return (mu > 0 && mu < 1).all() && mu.isFinite().all();
@@ -109,9 +117,8 @@ inline void working_block_general(const Family& f, const Eigen::ArrayXd& eta, co
 // no select(). Eigen 3.4 evaluates select() one coefficient at a time, and
 // with it the exp() and log() inside, so this path keeps them vectorised.
 // Rows of zero weight get w = 0 from the formula itself (their variance is
-// positive here). y log(y / mu) is written y log(max(y / mu, DBL_MIN)) so
-// that y = 0 gives 0 (R: 0 by definition). False, with nothing computed,
-// when the sub-block needs the general path.
+// positive here). False, with nothing computed, when the sub-block needs
+// the general path.
 inline bool working_block_unclamped(const Family& f, const Eigen::ArrayXd& eta, const Eigen::ArrayXd& y,
                                     const Eigen::ArrayXd& wt, const Eigen::ArrayXd& off, WorkingBlock& b) {
   if (!std::isfinite(eta.sum())) return false;
@@ -131,7 +138,7 @@ inline bool working_block_unclamped(const Family& f, const Eigen::ArrayXd& eta, 
     b.wz = b.w * (eta - off) + wt * (y - b.mu);
     b.deviance = (2 * wt * ((1 + e).log() - y * eta)).sum();
     if ((y * (1 - y)).abs().maxCoeff() != 0) {
-      b.deviance += (2 * wt * (y * y.max(DBL_MIN).log() + (1 - y) * (1 - y).max(DBL_MIN).log())).sum();
+      b.deviance += (2 * wt * (y_log_y(y, 1.0) + y_log_y(1 - y, 1.0))).sum();
     }
     b.valid = b.mu.minCoeff() > 0 && b.mu.maxCoeff() < 1;
     return true;
@@ -145,7 +152,7 @@ inline bool working_block_unclamped(const Family& f, const Eigen::ArrayXd& eta, 
     b.w = r * b.mu;
     b.wz = b.w * (eta - off) + r * (y - b.mu);
     if (f.kind() == FamilyKind::Poisson) {
-      b.deviance = (2 * wt * (y * (y / b.mu).max(DBL_MIN).log() - (y - b.mu))).sum();
+      b.deviance = (2 * wt * (y_log_y(y, b.mu) - (y - b.mu))).sum();
     } else {
       const double theta = f.theta();
       b.deviance = (2 * wt * (y * (y.max(1.0) / b.mu).log() - (y + theta) * ((y + theta) / (b.mu + theta)).log())).sum();

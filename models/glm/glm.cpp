@@ -35,11 +35,6 @@ std::vector<size_t> GlmFit::estimable() const {
 
 namespace glm_detail {
 
-Eigen::ArrayXd weights_block(const GlmData& d, size_t begin, size_t end) {
-  const auto b = static_cast<Eigen::Index>(begin), m = static_cast<Eigen::Index>(end - begin);
-  return d.weights.size() ? Eigen::ArrayXd(d.weights.segment(b, m).array()) : Eigen::ArrayXd::Ones(m);
-}
-
 Eigen::VectorXd linear_predictor_block(const GlmData& d, const Point& at, size_t begin, size_t end) {
   const auto m = static_cast<Eigen::Index>(end - begin);
   Eigen::VectorXd eta(m);
@@ -92,7 +87,7 @@ Pass irls_pass(const GlmData& d, const Family& f, const Point& at, size_t block_
           const auto b = static_cast<Eigen::Index>(begin);
           const Eigen::ArrayXd eta = linear_predictor_block(d, at, begin, end).array();
           const Eigen::ArrayXd y = d.y->segment(b, m).array();
-          const Eigen::ArrayXd wt = weights_block(d, begin, end);
+          const Eigen::ArrayXd wt = with_weights_block(d, begin, end, [](const auto& w) { return Eigen::ArrayXd(w); });
           const Eigen::ArrayXd off =
               d.offset.size() ? Eigen::ArrayXd(d.offset.segment(b, m).array()) : Eigen::ArrayXd::Zero(m);
           const WorkingBlock wb = working_block(f, eta, y, wt, off);
@@ -492,8 +487,7 @@ GlmFit glm_detail::complete(GlmFit fit, const GlmData& d, const Family& f, const
   // intercept-only model (see fit_glm).
   const double wtdmu = t.sum_w > 0 ? t.sum_wy / t.sum_w : 0;
   // With an intercept the mean is one number; for a valid binomial or
-  // Poisson mean the deviance residuals vectorise. y log(y / mu) is written
-  // y log(max(y, DBL_MIN) / mu) so that y = 0 gives 0 (R: 0 by definition).
+  // Poisson mean the deviance residuals vectorise.
   const bool constant_valid_mean = d.has_intercept && ((f.kind() == FamilyKind::Binomial && wtdmu > 0 && wtdmu < 1) ||
                                                        (f.kind() == FamilyKind::Poisson && wtdmu > 0));
   if (constant_valid_mean && t.zero_one) {
@@ -508,7 +502,6 @@ GlmFit glm_detail::complete(GlmFit fit, const GlmData& d, const Family& f, const
             return with_weights_block(d, begin, end, [&](const auto& wt) {
               const auto b = static_cast<Eigen::Index>(begin), m = static_cast<Eigen::Index>(end - begin);
               const auto y = d.y->segment(b, m).array();
-              const auto y_log_y = [](const auto& v, double mu) { return v * (v.max(DBL_MIN) / mu).log(); };
               if (f.kind() == FamilyKind::Binomial) {
                 return (2 * wt * (y_log_y(y, wtdmu) + y_log_y(1 - y, 1 - wtdmu))).sum();
               }

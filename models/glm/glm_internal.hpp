@@ -49,10 +49,9 @@ struct IrlsResult {
   bool boundary = false;
 };
 
-// Prior weights of rows [begin, end) (1 when the fit has none).
-Eigen::ArrayXd weights_block(const GlmData& d, size_t begin, size_t end);
-// fn(wt) with those weights as an array expression: the stored segment, or
-// a constant 1 (no array of ones is built) when the fit has none.
+// fn(wt) with the prior weights of rows [begin, end) as an array
+// expression: the stored segment, or a constant 1 (no array of ones is
+// built) when the fit has none.
 template <class Fn>
 auto with_weights_block(const GlmData& d, size_t begin, size_t end, Fn&& fn) {
   const auto b = static_cast<Eigen::Index>(begin), m = static_cast<Eigen::Index>(end - begin);
