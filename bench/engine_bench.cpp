@@ -22,7 +22,7 @@ std::string make_csv(size_t rows) {
   std::ostringstream s;
   s << "id,age,sex,dept,stays,days,fundus,dental,spending,hba1c\n";
   const char* depts[] = {"13", "2A", "33", "59", "69", "75", "974"};
-  RandomStream r(1, 0, 0);
+  RandomStream r(1, 0, streams::kTestData.id());
   char buf[64];
   for (size_t i = 0; i < rows; ++i) {
     const double age = 30 + 60 * r.uniform();
@@ -65,7 +65,7 @@ const Table& hdf5_table() {
     std::vector<int64_t> days(n);
     std::vector<uint8_t> flag(n);
     std::vector<int32_t> dept(n);
-    RandomStream r(2, 0, 0);
+    RandomStream r(2, 0, streams::kTestData.id());
     for (size_t i = 0; i < n; ++i) {
       spend[i] = std::round(100 * 1000 * r.gamma(2.0, 3.0)) / 100;
       days[i] = r.poisson(2.0);
@@ -128,7 +128,7 @@ void BM_FormulaExpansion(benchmark::State& state) {
   static Table t;
   if (t.num_rows() != n) {
     t = Table("cohort");
-    RandomStream r(3, 0, 0);
+    RandomStream r(3, 0, streams::kTestData.id());
     for (int j = 1; j <= 10; ++j) {
       std::vector<double> v(n);
       for (auto& x : v) x = r.uniform(0.5, 10.0);

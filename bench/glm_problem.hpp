@@ -28,7 +28,7 @@ inline GlmProblem make_glm_problem(size_t n, FamilyKind kind) {
   if (kind == FamilyKind::Poisson) pr.offset.resize(static_cast<Eigen::Index>(n));
   parallel_for_blocks(n, 1 << 14, [&](size_t, size_t b, size_t e) {
     for (size_t i = b; i < e; ++i) {
-      RandomStream r(7, i, 0);
+      RandomStream r(7, i, streams::kTestData.id());
       const auto row = static_cast<Eigen::Index>(i);
       pr.x(row, 0) = 1;
       double eta = -1.0;

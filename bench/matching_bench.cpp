@@ -22,7 +22,7 @@ Units make_units(size_t n) {
   u.distance.resize(n);
   u.treated.resize(n);
   for (size_t i = 0; i < n; ++i) {
-    RandomStream r(7, i, 0);
+    RandomStream r(7, i, streams::kTestData.id());
     const double d = 0.9 * r.uniform();
     u.distance[i] = d;
     u.treated[i] = r.uniform() < d;  // 45% treated overall, mostly at high scores

@@ -25,14 +25,17 @@
 #include <cstdint>
 #include <limits>
 
+#include "engine/random_streams.hpp"
+
 namespace impactsim {
 
 class RandomStream {
  public:
   using result_type = uint64_t;  // UniformRandomBitGenerator, for Boost/std distributions
 
-  RandomStream(uint64_t seed, uint64_t entity, uint64_t stream, uint64_t substream = 0)
-      : key_{{seed, entity}}, counter_{{stream, substream, 0, 0}} {}
+  // `stream`: the drawing process's id from the registry (random_streams.hpp).
+  RandomStream(uint64_t seed, uint64_t entity, StreamId stream, uint64_t substream = 0)
+      : key_{{seed, entity}}, counter_{{stream.value(), substream, 0, 0}} {}
 
   static constexpr result_type min() { return 0; }
   static constexpr result_type max() { return std::numeric_limits<uint64_t>::max(); }
@@ -100,9 +103,9 @@ class RandomStream {
   // as a microsimulated person-year, where three blocks of 53-bit uniforms
   // would cost three times as much (a block is about 12 ns). Resolution
   // 2^-32, centred: ample for event decisions.
-  static std::array<double, 8> uniforms8(uint64_t seed, uint64_t entity, uint64_t stream, uint64_t substream) {
+  static std::array<double, 8> uniforms8(uint64_t seed, uint64_t entity, StreamId stream, uint64_t substream) {
     const r123::Philox4x64::ctr_type block =
-        r123::Philox4x64()(r123::Philox4x64::ctr_type{{stream, substream, ~uint64_t{0}, 0}}, {{seed, entity}});
+        r123::Philox4x64()(r123::Philox4x64::ctr_type{{stream.value(), substream, ~uint64_t{0}, 0}}, {{seed, entity}});
     std::array<double, 8> u;
     for (int j = 0; j < 4; ++j) {
       u[2 * j] = (static_cast<double>(block.v[j] & 0xffffffffu) + 0.5) * 0x1.0p-32;

@@ -223,7 +223,7 @@ class AsthmaModel final : public CohortModel {
   }
 
   Year draw_year(const Patient& p, int64_t id, int t, int arm) const {
-    RandomStream s = stream(opt_.seed, id, kDeath, t);
+    RandomStream s = stream(opt_.seed, id, kPatientYear, t);
     double u[kYearDraws];
     for (double& x : u) x = s.uniform();
     const bool effect = t >= 1 && arm == 1;

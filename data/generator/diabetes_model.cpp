@@ -284,7 +284,7 @@ Patient DiabetesModel::draw_patient(int64_t id) const {
 }
 
 Year DiabetesModel::draw_year(const Patient& p, int64_t id, int t, int arm, const bool* comorb) const {
-  RandomStream s = stream(opt_.seed, id, kDeath, t);  // one stream per patient-year, all draws in a fixed order
+  RandomStream s = stream(opt_.seed, id, kPatientYear, t);  // one stream per patient-year, all draws in a fixed order
   double u[kYearDraws];
   for (double& x : u) x = s.uniform();
   const bool follow_up = t >= 1;

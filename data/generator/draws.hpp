@@ -14,15 +14,10 @@
 
 namespace impactsim::generator {
 
-// Random-stream processes: the counter's first word (see RandomStream).
-enum Process : uint64_t {
-  kBaselineDraws = 1,
-  kEnrolment,
-  kDeath,
-  kExam1,  // exams and other yes/no events: kExam1 + k
-  kCount1 = 40,  // counts: kCount1 + k
-  kSpending1 = 80,  // spending: kSpending1 + k
-};
+// The generator's random-stream processes (engine/random_streams.hpp).
+inline constexpr StreamId kBaselineDraws = streams::kGeneratorBaseline.id();
+inline constexpr StreamId kEnrolment = streams::kGeneratorEnrolment.id();
+inline constexpr StreamId kPatientYear = streams::kGeneratorYear.id();  // all of a patient-year's draws
 
 inline double logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 inline double logit(double p) { return std::log(p / (1.0 - p)); }
@@ -39,7 +34,7 @@ inline double gamma_frailty(double shape, double u) {
 
 // A stream for one process of one patient in one year (year may be negative:
 // baseline years; it is offset so the counter word stays non-negative).
-inline RandomStream stream(uint64_t seed, int64_t id, uint64_t process, int year) {
+inline RandomStream stream(uint64_t seed, int64_t id, StreamId process, int year) {
   return RandomStream(seed, static_cast<uint64_t>(id), process, static_cast<uint64_t>(year + 16));
 }
 

@@ -163,7 +163,7 @@ class HeartFailureModel final : public CohortModel {
         for (int t = 1; t <= opt_.years; ++t) {
           const size_t k = static_cast<size_t>(t - 1);
           const bool effect = arm == 1;
-          RandomStream sy = stream(opt_.seed, id, kDeath, t);
+          RandomStream sy = stream(opt_.seed, id, kPatientYear, t);
           double v[kYearDraws];
           for (double& x : v) x = sy.uniform();
           const bool death =

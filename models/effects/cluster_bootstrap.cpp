@@ -37,7 +37,7 @@ BootstrapInterval bootstrap_difference(const std::vector<ClusterSums>& clusters,
   std::vector<double> reps(static_cast<size_t>(options.replicates));
   parallel_for_blocks(reps.size(), 8, [&](size_t, size_t begin, size_t end) {
     for (size_t b = begin; b < end; ++b) {
-      RandomStream r(options.seed, b, 0x626f6f74);
+      RandomStream r(options.seed, b, streams::kPairBootstrap.id(), options.estimate_index);
       ClusterSums s;
       for (size_t i = 0; i < g; ++i) {
         const ClusterSums& c = clusters[static_cast<size_t>(r.uniform() * static_cast<double>(g))];

@@ -6,8 +6,9 @@
 // weight × outcome and the sum of weight × denominator (1 for means and
 // proportions, exposure for rates). Resampling whole matched sets keeps
 // members and their matched controls together. Replicate b draws its
-// clusters from a Philox stream keyed by (seed, b): results are identical
-// whatever the thread count.
+// clusters from the pair-bootstrap stream keyed by (seed, b) and the
+// estimate's index as substream (each estimate of a study resamples on its
+// own numbers): results are identical whatever the thread count.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +24,7 @@ struct ClusterSums {
 struct BootstrapOptions {
   int replicates = 1000;  // as R boot's common choice
   uint64_t seed = 1;
+  uint64_t estimate_index = 0;  // which estimate of a run: the stream's substream, never added to the seed
   double level = 0.95;
 };
 

@@ -233,6 +233,12 @@ std::vector<ClusterSums> cluster_sums(const YearData& d, bool exposure) {
   return sums;
 }
 
+// The pair bootstrap's substream of outcome k's estimate in year t: each
+// estimate resamples on numbers of its own, keyed, not added to the seed.
+uint64_t bootstrap_estimate_index(size_t outcome, int year) {
+  return (static_cast<uint64_t>(outcome) << 32) | static_cast<uint32_t>(year);
+}
+
 }  // namespace
 
 std::vector<OutcomeEffects> estimate_effects(const Table& patients, const Table& yearly,
@@ -324,7 +330,8 @@ std::vector<OutcomeEffects> estimate_effects(const Table& patients, const Table&
       if (options.bootstrap_replicates > 0 && std::isfinite(e.difference.estimate)) {
         BootstrapOptions bo;
         bo.replicates = options.bootstrap_replicates;
-        bo.seed = options.bootstrap_seed + static_cast<uint64_t>(1000 * out.size() + static_cast<size_t>(t));
+        bo.seed = options.bootstrap_seed;
+        bo.estimate_index = bootstrap_estimate_index(out.size(), t);
         bo.level = options.level;
         const bool rate = spec.kind == EffectKind::Count;
         e.bootstrap = bootstrap_difference(cluster_sums(d, rate), bo, rate ? 100.0 : 1.0);

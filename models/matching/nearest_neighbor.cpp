@@ -146,7 +146,7 @@ class StratumMatcher {
       case MatchOrder::Random: {
         std::vector<std::pair<double, size_t>> u(t.size());
         for (size_t i = 0; i < t.size(); ++i) {
-          u[i] = {RandomStream(opt_.seed, static_cast<uint64_t>(t[i].key), 0x6d61746368).uniform(), i};
+          u[i] = {RandomStream(opt_.seed, static_cast<uint64_t>(t[i].key), streams::kMatchingOrder.id()).uniform(), i};
         }
         std::sort(u.begin(), u.end(), [&](const auto& a, const auto& b) {
           return a.first < b.first || (a.first == b.first && t[a.second].key < t[b.second].key);

@@ -20,8 +20,8 @@ const char* output_name(int output) {
 
 namespace {
 
-constexpr uint64_t kMicrosimStream = 0x6d73;  // "ms"
-constexpr uint64_t kOnsetStream = 0x6f6e;     // "on"
+constexpr StreamId kMicrosimStream = streams::kMicrosimPersonYear.id();
+constexpr StreamId kOnsetStream = streams::kMicrosimOnset.id();
 
 YearlyEffect effect_of(const nlohmann::json& results, const std::string& column, const char* field, bool log_scale) {
   YearlyEffect e;
@@ -152,7 +152,7 @@ DrawParameters draw_parameters(const TransitionModels& models, const std::vector
   for (size_t k = 0; k < models.models.size(); ++k) {
     Eigen::VectorXd b = models.models[k].beta;
     if (d > 0) {
-      RandomStream r(options.seed, static_cast<uint64_t>(d), 0x707361 + k);
+      RandomStream r(options.seed, static_cast<uint64_t>(d), streams::kPsaCoefficients.id(k));
       Eigen::VectorXd z(b.size());
       for (Eigen::Index j = 0; j < z.size(); ++j) z[j] = r.normal();
       b += roots[k] * z;
@@ -161,7 +161,7 @@ DrawParameters draw_parameters(const TransitionModels& models, const std::vector
   }
   auto draw_effect = [&](const YearlyEffect& e, uint64_t stream) {
     std::vector<double> v(static_cast<size_t>(H));
-    RandomStream r(options.seed, static_cast<uint64_t>(d), 0x656666 + stream);
+    RandomStream r(options.seed, static_cast<uint64_t>(d), streams::kPsaEffects.id(stream));
     const double z = d > 0 ? r.normal() : 0.0;  // one draw per effect: years move together
     for (int t = 1; t <= H; ++t) v[static_cast<size_t>(t - 1)] = e.at(t) + z * e.se_at(t);
     return v;

@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <vector>
 
 #include "engine/parallel.hpp"
@@ -15,7 +18,7 @@ struct Stats {
 
 template <class Draw>
 Stats moments(size_t n, Draw draw) {
-  RandomStream rng(2026, 7, 1);
+  RandomStream rng(2026, 7, streams::kTestStreams.id(1));
   double s = 0, s2 = 0;
   for (size_t i = 0; i < n; ++i) {
     const double x = draw(rng);
@@ -46,7 +49,7 @@ TEST(RandomStream, DistributionMoments) {
 }
 
 TEST(RandomStream, UniformsStayInsideTheOpenInterval) {
-  RandomStream r(1, 2, 3);
+  RandomStream r(1, 2, streams::kTestStreams.id(3));
   for (int i = 0; i < 100'000; ++i) {
     const double u = r.uniform();
     ASSERT_GT(u, 0.0);
@@ -56,7 +59,7 @@ TEST(RandomStream, UniformsStayInsideTheOpenInterval) {
 
 TEST(RandomStream, StreamsAreKeyedBySeedEntityStreamAndSubstream) {
   auto first = [](uint64_t seed, uint64_t entity, uint64_t stream, uint64_t sub) {
-    return RandomStream(seed, entity, stream, sub)();
+    return RandomStream(seed, entity, streams::kTestStreams.id(stream), sub)();
   };
   const uint64_t base = first(1, 2, 3, 4);
   EXPECT_EQ(base, first(1, 2, 3, 4));
@@ -73,7 +76,7 @@ TEST(RandomStream, EntityDrawsIndependentOfThreadsAndOtherEntities) {
     std::vector<double> out(ids.size());
     parallel_for_blocks(ids.size(), 3, [&](size_t, size_t b, size_t e) {
       for (size_t i = b; i < e; ++i) {
-        RandomStream r(42, ids[i], 5);
+        RandomStream r(42, ids[i], streams::kTestStreams.id(5));
         double acc = 0;
         for (int k = 0; k < 10; ++k) acc += r.normal() + static_cast<double>(r.poisson(3.0));
         out[i] = acc;
@@ -115,15 +118,15 @@ TEST(RandomStream, PoissonQuantileIsTheInverseCdf) {
 }
 
 TEST(RandomStream, EightUniformsPerBlockDependOnTheirKeysOnly) {
-  const auto a = RandomStream::uniforms8(7, 42, 3, 1);
-  EXPECT_EQ(a, RandomStream::uniforms8(7, 42, 3, 1));
-  EXPECT_NE(a, RandomStream::uniforms8(7, 42, 3, 2));
-  EXPECT_NE(a, RandomStream::uniforms8(7, 43, 3, 1));
-  EXPECT_NE(a, RandomStream::uniforms8(8, 42, 3, 1));
+  const auto a = RandomStream::uniforms8(7, 42, streams::kTestStreams.id(3), 1);
+  EXPECT_EQ(a, RandomStream::uniforms8(7, 42, streams::kTestStreams.id(3), 1));
+  EXPECT_NE(a, RandomStream::uniforms8(7, 42, streams::kTestStreams.id(3), 2));
+  EXPECT_NE(a, RandomStream::uniforms8(7, 43, streams::kTestStreams.id(3), 1));
+  EXPECT_NE(a, RandomStream::uniforms8(8, 42, streams::kTestStreams.id(3), 1));
   double s = 0, s2 = 0;
   const int n = 25'000;
   for (int e = 0; e < n; ++e) {
-    for (double u : RandomStream::uniforms8(1, static_cast<uint64_t>(e), 0, 0)) {
+    for (double u : RandomStream::uniforms8(1, static_cast<uint64_t>(e), streams::kTestData.id(), 0)) {
       ASSERT_GT(u, 0.0);
       ASSERT_LT(u, 1.0);
       s += u;
@@ -133,6 +136,41 @@ TEST(RandomStream, EightUniformsPerBlockDependOnTheirKeysOnly) {
   const double mean = s / (8.0 * n);
   EXPECT_NEAR(mean, 0.5, 5 * std::sqrt(1.0 / 12 / (8.0 * n)));
   EXPECT_NEAR(s2 / (8.0 * n) - mean * mean, 1.0 / 12, 0.05 / 12);
+}
+
+// The registry: every drawing process has a range of its own.
+TEST(RandomStreamRegistry, RangesAreDisjointAndOverlapsAreCaught) {
+  EXPECT_TRUE(stream_ranges_disjoint(kStreamRegistry));
+  const std::array overlapping = {StreamRange{"a", 10, 5}, StreamRange{"b", 14, 1}};
+  EXPECT_FALSE(stream_ranges_disjoint(overlapping));
+  const std::array adjacent = {StreamRange{"a", 10, 5}, StreamRange{"b", 15, 1}};
+  EXPECT_TRUE(stream_ranges_disjoint(adjacent));
+  EXPECT_EQ(streams::kPsaCoefficients.id(3).value(), streams::kPsaCoefficients.first() + 3);
+  EXPECT_THROW(streams::kPsaEffects.id(streams::kPsaEffects.size()), std::out_of_range);
+  for (const StreamRange& r : kStreamRegistry) EXPECT_FALSE(r.name().empty());
+}
+
+// No stream is defined or derived outside the registry: no StreamRange is
+// made elsewhere in the sources, and no seed is offset to make a stream.
+TEST(RandomStreamRegistry, NoStreamIsMadeOutsideTheRegistry) {
+  namespace fs = std::filesystem;
+  size_t files = 0;
+  for (const char* dir : {"engine", "models", "data", "studies", "bench"}) {
+    for (const auto& e : fs::recursive_directory_iterator(fs::path(IMPACTSIM_SOURCE_DIR) / dir)) {
+      const std::string ext = e.path().extension().string();
+      if (ext != ".cpp" && ext != ".hpp") continue;
+      if (e.path().filename() == "random_streams.hpp") continue;
+      std::ifstream in(e.path());
+      std::stringstream text;
+      text << in.rdbuf();
+      const std::string s = text.str();
+      ++files;
+      EXPECT_EQ(s.find("StreamRange{"), std::string::npos) << e.path();
+      EXPECT_EQ(s.find("StreamRange("), std::string::npos) << e.path();
+      EXPECT_EQ(s.find("seed +"), std::string::npos) << e.path() << ": a stream derived by adding to the seed";
+    }
+  }
+  EXPECT_GT(files, 50u);
 }
 
 }  // namespace

@@ -13,7 +13,7 @@ namespace {
 // Matched pairs: control outcome ~ Bernoulli(0.3), treated ~ Bernoulli(0.35).
 std::vector<ClusterSums> pairs(size_t n, uint64_t seed) {
   std::vector<ClusterSums> c(n);
-  RandomStream r(seed, 0, 0);
+  RandomStream r(seed, 0, streams::kTestData.id());
   for (auto& s : c) {
     s.num[0] = r.uniform() < 0.30;
     s.num[1] = r.uniform() < 0.35;

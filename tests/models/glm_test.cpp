@@ -144,7 +144,7 @@ TEST(GlmCrossProduct, MatchesADirectSumForEveryShape) {
       Eigen::MatrixXd x(ld, p);
       Eigen::VectorXd w(rows);
       for (Eigen::Index i = 0; i < ld; ++i) {
-        RandomStream r(11, static_cast<uint64_t>(i), static_cast<uint64_t>(p));
+        RandomStream r(11, static_cast<uint64_t>(i), streams::kTestData.id(), static_cast<uint64_t>(p));
         for (Eigen::Index j = 0; j < p; ++j) x(i, j) = r.normal();
         if (i < rows) w[i] = r.uniform();
       }
@@ -185,7 +185,7 @@ TEST(Glm, BitIdenticalWhateverTheThreadCount) {
   const size_t n = 200'000;
   std::vector<double> x1(n), x2(n), y(n);
   for (size_t i = 0; i < n; ++i) {
-    RandomStream r(3, i, 0);
+    RandomStream r(3, i, streams::kTestData.id());
     x1[i] = r.normal();
     x2[i] = r.uniform();
     y[i] = static_cast<double>(r.poisson(std::exp(0.2 + 0.3 * x1[i] - 0.5 * x2[i])));
@@ -219,7 +219,7 @@ TEST(Glm, APassTakenForTheLastIsRedoneWhenTheFitGoesOn) {
   const size_t n = 20'000;
   std::vector<double> x1(n), y(n);
   for (size_t i = 0; i < n; ++i) {
-    RandomStream r(5, i, 0);
+    RandomStream r(5, i, streams::kTestData.id());
     x1[i] = r.normal();
     y[i] = r.uniform() < 1 / (1 + std::exp(-(0.3 + 0.8 * x1[i]))) ? 1.0 : 0.0;
   }

@@ -28,7 +28,7 @@ struct Units {
 // scores: the hard case for matchers that scan over used controls.
 Units make_units(size_t n, double treated_share, uint64_t seed, int strata = 0) {
   Units u;
-  RandomStream r(seed, 0, 0);
+  RandomStream r(seed, 0, streams::kTestData.id());
   for (size_t i = 0; i < n; ++i) {
     const double d = 0.9 * r.uniform();
     u.distance.push_back(d);
@@ -241,7 +241,7 @@ TEST(Matching, BadOptionsAndInputAreErrors) {
 }
 
 Table propensity_table(size_t n, bool separated) {
-  RandomStream r(5, 0, 0);
+  RandomStream r(5, 0, streams::kTestData.id());
   std::vector<double> x(n);
   std::vector<int64_t> t(n);
   for (size_t i = 0; i < n; ++i) {
