@@ -8,7 +8,7 @@
 #include "engine/hdf5_table.hpp"
 #include "models/microsim/transition_models.hpp"
 #include "studies/cli/commands.hpp"
-#include "studies/study/scenarios.hpp"
+#include "studies/scaleup/scenarios.hpp"
 
 namespace impactsim::cli {
 

@@ -3,7 +3,7 @@
 
 #include "engine/error.hpp"
 #include "studies/cli/commands.hpp"
-#include "studies/study/study.hpp"
+#include "studies/impact/study.hpp"
 
 namespace impactsim::cli {
 

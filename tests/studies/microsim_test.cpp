@@ -12,7 +12,7 @@
 #include "engine/error.hpp"
 #include "engine/parallel.hpp"
 #include "models/microsim/simulation.hpp"
-#include "studies/study/scenarios.hpp"
+#include "studies/scaleup/scenarios.hpp"
 #include "test_util.hpp"
 
 namespace impactsim {

@@ -7,7 +7,7 @@
 
 #include "engine/error.hpp"
 #include "engine/parallel.hpp"
-#include "studies/study/study.hpp"
+#include "studies/impact/study.hpp"
 #include "test_util.hpp"
 
 namespace impactsim {

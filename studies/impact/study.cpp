@@ -1,4 +1,4 @@
-#include "studies/study/study.hpp"
+#include "studies/impact/study.hpp"
 
 #include <fmt/format.h>
 
@@ -16,7 +16,7 @@
 #include "engine/table_io.hpp"
 #include "engine/version.hpp"
 #include "models/balance/balance.hpp"
-#include "studies/study/study_report.hpp"
+#include "studies/impact/study_report.hpp"
 
 namespace impactsim {
 namespace {

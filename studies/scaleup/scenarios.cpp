@@ -1,4 +1,4 @@
-#include "studies/study/scenarios.hpp"
+#include "studies/scaleup/scenarios.hpp"
 
 #include <fmt/format.h>
 
@@ -19,7 +19,7 @@
 #include "engine/svg_chart.hpp"
 #include "engine/version.hpp"
 #include "models/calibration/calibration.hpp"
-#include "studies/study/study_report.hpp"
+#include "engine/text_hash.hpp"
 
 namespace impactsim {
 namespace {

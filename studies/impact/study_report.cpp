@@ -1,4 +1,4 @@
-#include "studies/study/study_report.hpp"
+#include "studies/impact/study_report.hpp"
 
 #include <fmt/format.h>
 
@@ -6,19 +6,11 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/svg_chart.hpp"
+#include "engine/text_hash.hpp"
 #include "engine/version.hpp"
 #include "models/balance/report.hpp"
 
 namespace impactsim {
-
-std::string fnv1a_hex(const std::string& text) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return fmt::format("{:016x}", h);
-}
 
 namespace {
 

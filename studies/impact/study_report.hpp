@@ -12,7 +12,7 @@
 #include "models/effects/effects.hpp"
 #include "models/matching/nearest_neighbor.hpp"
 #include "models/propensity/propensity.hpp"
-#include "studies/study/study.hpp"
+#include "studies/impact/study.hpp"
 
 namespace impactsim {
 
@@ -32,8 +32,5 @@ struct StudyReport {
 };
 
 StudyReport build_study_report(const StudyReportInput& in);
-
-// 64-bit FNV-1a of a text, as 16 hex digits: identifies the study file.
-std::string fnv1a_hex(const std::string& text);
 
 }  // namespace impactsim
