@@ -219,7 +219,7 @@ Matching match_nearest(const MatchInput& in, const NearestNeighborOptions& opt) 
   // Caliper in distance units: MatchIt's sd over the units not discarded.
   if (opt.caliper) {
     double caliper = *opt.caliper;
-    if (opt.std_caliper) {
+    if (opt.caliper_scale == CaliperScale::StandardDeviations) {
       double sum = 0, kept = 0;
       for (size_t i = 0; i < n; ++i) {
         if (!discarded(i)) {
@@ -266,7 +266,7 @@ Matching match_nearest(const MatchInput& in, const NearestNeighborOptions& opt) 
     std::sort(v.begin(), v.end());
   });
   parallel_for_blocks(strata.size(), 1, [&](size_t b, size_t, size_t) {
-    StratumMatcher(opt, m.caliper, strata[b], treated_index, m.matches).run();
+    StratumMatcher(opt, m.caliper.value_or(0.0), strata[b], treated_index, m.matches).run();
   });
 
   // Weights and subclasses as MatchIt's match.data.

@@ -39,6 +39,9 @@
 namespace impactsim {
 
 enum class MatchOrder { Largest, Smallest, Closest, Random, Data };
+// The caliper's scale: standard deviations of the distance (MatchIt's
+// std.caliper = TRUE, the default) or the distance's own units.
+enum class CaliperScale { StandardDeviations, DistanceUnits };
 
 // "largest", ...; nullopt for an unknown name.
 std::optional<MatchOrder> parse_match_order(const std::string& name);
@@ -47,11 +50,11 @@ const char* to_string(MatchOrder order);
 struct NearestNeighborOptions {
   int ratio = 1;          // controls per treated unit (MatchIt ratio)
   bool replace = false;   // MatchIt replace
-  // Caliper on the distance; none by default. With std_caliper (MatchIt's
-  // default) it is in standard deviations of the distance over the units
-  // not discarded, otherwise in the distance's own units.
+  // Caliper on the distance; none by default. In standard deviations of the
+  // distance over the units not discarded (MatchIt's default), or in the
+  // distance's own units.
   std::optional<double> caliper;
-  bool std_caliper = true;
+  CaliperScale caliper_scale = CaliperScale::StandardDeviations;
   // MatchIt's default for a propensity-score distance and the ATT is largest.
   MatchOrder order = MatchOrder::Largest;
   uint64_t seed = 1;  // for order "random"
@@ -67,7 +70,7 @@ struct MatchInput {
 
 struct Matching {
   int ratio = 1;
-  double caliper = 0;  // in distance units; 0 = none
+  std::optional<double> caliper;  // in the distance's units; none without a caliper
   // Treated units (row positions) and their controls: matches[t * ratio + r]
   // is the r-th control of treated_rows[t] (row position), -1 when none.
   std::vector<int64_t> treated_rows;

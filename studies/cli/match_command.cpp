@@ -2,6 +2,7 @@
 // impactsim balance: balance diagnostics of a matched (or any weighted) file.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -9,8 +10,7 @@
 #include "engine/atomic_file.hpp"
 #include "engine/error.hpp"
 #include "models/balance/report.hpp"
-#include "models/matching/nearest_neighbor.hpp"
-#include "models/propensity/propensity.hpp"
+#include "models/matching/matching_design.hpp"
 #include "studies/cli/commands.hpp"
 #include "studies/cli/table_options.hpp"
 
@@ -28,50 +28,43 @@ std::vector<std::string> split_list(const std::string& s) {
 }
 
 struct MatchArgs {
-  std::string data, formula, out, json, exact, order = "largest", discard = "none", distance = "ps", link = "logit", id,
-      match_matrix;
-  int ratio = 1;
-  double caliper = 0, threshold = 0.1, trim_lower = -1, trim_upper = -1;
-  bool raw_caliper = false, replace = false, reestimate = false;
-  uint64_t seed = 1;
+  std::string data, out, json, exact, order = "largest", discard = "none", distance = "ps", link = "logit",
+      caliper_scale = "sd", match_matrix;
+  MatchingDesign design;
+  double caliper = 0, trim_lower = -1, trim_upper = -1;
+  bool raw_caliper = false;
   TableInputFlags input;
   TableOutputFlags output;
 };
 
-// The balance covariates: the formula's, plus the exact-matching columns (as MatchIt lists them).
-DesignMatrix covariates_of(const Table& data, const std::string& formula, const std::vector<std::string>& exact) {
-  std::string f = formula;
-  for (const auto& e : exact) f += " + " + e;
-  return balance_covariates(data, f);
+// A design option's flag: its shared name with dashes (caliper_scale: --caliper-scale).
+std::string flag_of(std::string option) {
+  std::replace(option.begin(), option.end(), '_', '-');
+  return "--" + option;
+}
+
+// The matching design from the flags, checked as a study file's [design] is.
+MatchingDesign design_of(const MatchArgs& a) {
+  MatchingDesign d = a.design;
+  d.exact = split_list(a.exact);
+  if (a.caliper != 0) d.matching.caliper = a.caliper;
+  if (a.trim_lower >= 0) d.propensity.trim_lower = a.trim_lower;
+  if (a.trim_upper >= 0) d.propensity.trim_upper = a.trim_upper;
+  for (const auto& [option, value] : {std::pair{"link", a.link}, std::pair{"distance", a.distance}, std::pair{"discard", a.discard},
+                                      std::pair{"order", a.order}, std::pair{"caliper_scale", a.caliper_scale}}) {
+    if (auto issue = d.set(option, value)) throw InputError(flag_of(issue->option) + ": " + issue->message);
+  }
+  if (a.raw_caliper) {
+    if (a.caliper_scale != "sd") throw InputError("--raw-caliper: give --caliper-scale only (--raw-caliper is its old spelling)");
+    d.matching.caliper_scale = CaliperScale::DistanceUnits;
+    std::cerr << "impactsim: warning: " << old_caliper_spelling_note(false, d.matching.caliper_scale) << "\n";
+  }
+  if (auto issue = d.validate()) throw InputError(flag_of(issue->option) + ": " + issue->message);
+  return d;
 }
 
 void run_match(const MatchArgs& a) {
-  PropensityOptions po;
-  const auto discard = parse_discard(a.discard);
-  if (!discard) throw InputError("--discard \"" + a.discard + "\": use none, treated, control or both");
-  po.discard = *discard;
-  po.reestimate = a.reestimate;
-  if (a.distance == "logit") {
-    po.distance = DistanceScale::Logit;
-  } else if (a.distance != "ps") {
-    throw InputError("--distance \"" + a.distance + "\": use ps (the propensity score) or logit (its linear predictor)");
-  }
-  const auto link = parse_link(a.link);
-  if (!link || (*link != Link::Logit && *link != Link::Probit && *link != Link::Cloglog)) {
-    throw InputError("--link \"" + a.link + "\": use logit, probit or cloglog");
-  }
-  po.link = *link;
-  if (a.trim_lower >= 0) po.trim_lower = a.trim_lower;
-  if (a.trim_upper >= 0) po.trim_upper = a.trim_upper;
-  NearestNeighborOptions no;
-  no.ratio = a.ratio;
-  no.replace = a.replace;
-  no.seed = a.seed;
-  if (a.caliper != 0) no.caliper = a.caliper;
-  no.std_caliper = !a.raw_caliper;
-  const auto order = parse_match_order(a.order);
-  if (!order) throw InputError("--order \"" + a.order + "\": use largest, smallest, closest, random or data");
-  no.order = *order;
+  const MatchingDesign design = design_of(a);
   const TableWriteOptions write_options = a.output.options();
   table_format(a.out);
 
@@ -82,28 +75,15 @@ void run_match(const MatchArgs& a) {
                        "\", which matching adds; rename or drop it first");
     }
   }
-  const std::vector<std::string> exact = split_list(a.exact);
-  const PropensityModel pm = fit_propensity(data, a.formula, po);
-  std::vector<int32_t> strata;
-  if (!exact.empty()) strata = exact_strata(data, exact);
-  std::vector<int64_t> keys;
-  const std::string id = !a.id.empty() ? a.id : (data.has_column("id") ? "id" : "");
-  if (!id.empty()) {
-    if (!data.has_column(id)) throw InputError("--id: no column \"" + id + "\"" + suggest_names(id, data.column_names()));
-    const Column& c = data.column(id);
-    if (c.type() != ColumnType::Int64) throw InputError("--id column \"" + id + "\" must hold integers");
-    keys.assign(c.i64().begin(), c.i64().end());
-  }
-  const Matching m = match_nearest({pm.distance, pm.treated, pm.discarded, strata, keys}, no);
-  if (m.matched_treated == 0) {
-    throw InputError("no treated unit found a control" +
-                     std::string(no.caliper ? " within the caliper; widen --caliper" : "") +
-                     (exact.empty() ? "" : " (exact strata: check that each has both groups)"));
-  }
+  const DesignedMatching dm = design.run(data);
+  const PropensityModel& pm = dm.propensity;
+  const Matching& m = dm.matching;
+  const std::vector<int64_t>& keys = dm.keys;
+  const std::string& id = dm.tie_key;
 
-  const DesignMatrix cov = covariates_of(data, a.formula, exact);
+  const DesignMatrix cov = balance_covariates(data, design.balance_formula());
   BalanceOptions bo;
-  bo.threshold = a.threshold;
+  bo.threshold = design.balance_threshold;
   const BalanceReport bal = compute_balance(cov.x, cov.column_names, pm.distance, pm.treated, m.weights, pm.discarded, bo);
 
   // The input rows with MatchIt's match.data columns added.
@@ -115,39 +95,20 @@ void run_match(const MatchArgs& a) {
   data.add_column(Column::float64("weights", m.weights));
   data.add_column(Column::int64("subclass", std::move(subclass)));
   data.add_column(Column::boolean("discarded", pm.discarded));
-  data.metadata()["match_formula"] = a.formula;
+  data.metadata()["match_formula"] = design.formula;
   data.metadata()["match_treatment"] = pm.treatment;
   if (data.name().empty()) data.set_name("matched");
 
-  std::string caliper_text = "none";
-  if (no.caliper) {
-    caliper_text = no.std_caliper ? fmt::format("{} SD of the distance ({:.6g})", *no.caliper, m.caliper)
-                                  : fmt::format("{:.6g}", m.caliper);
-  }
+  nlohmann::json matching = design.to_json(&m);
+  matching["tie_key"] = id.empty() ? "row" : id;
+  matching["matched_treated"] = m.matched_treated;
+  matching["matched_controls"] = m.matched_controls;
   nlohmann::json j = {
-      {"formula", a.formula},
+      {"formula", design.formula},
       {"treatment", pm.treatment},
       {"propensity",
-       {{"link", a.link},
-        {"distance", a.distance},
-        {"discard", a.discard},
-        {"reestimate", a.reestimate},
-        {"converged", pm.fit.converged},
-        {"iterations", pm.fit.iterations},
-        {"coefficients", nlohmann::json::object()}}},
-      {"matching",
-       {{"method", "nearest"},
-        {"ratio", a.ratio},
-        {"replace", a.replace},
-        {"order", a.order},
-        {"caliper", no.caliper ? nlohmann::json(*no.caliper) : nlohmann::json(nullptr)},
-        {"std_caliper", no.std_caliper},
-        {"caliper_distance_units", no.caliper ? nlohmann::json(m.caliper) : nlohmann::json(nullptr)},
-        {"exact", exact},
-        {"seed", a.seed},
-        {"tie_key", id.empty() ? "row" : id},
-        {"matched_treated", m.matched_treated},
-        {"matched_controls", m.matched_controls}}},
+       {{"converged", pm.fit.converged}, {"iterations", pm.fit.iterations}, {"coefficients", nlohmann::json::object()}}},
+      {"matching", matching},
       {"balance", balance_to_json(bal)}};
   for (size_t k = 0; k < pm.fit.names.size(); ++k) {
     const double b = pm.fit.coefficients[static_cast<Eigen::Index>(k)];
@@ -183,12 +144,11 @@ void run_match(const MatchArgs& a) {
   write_table(data, a.out, write_options);
   if (!a.match_matrix.empty()) write_table(mm, a.match_matrix, write_options);
   if (!a.json.empty()) write_file_atomically(a.json, j.dump(2) + "\n");
-  std::cout << fmt::format(
-      "Propensity score: binomial({}) on {} units ({} treated, {} control), {} in {} iterations{}\n"
-      "Matching: nearest neighbour, ratio {}, {} replacement, order {}, caliper {}{}\n\n",
-      a.link, pm.treated.size(), pm.treated_count, pm.control_count, pm.fit.converged ? "converged" : "NOT converged",
-      pm.fit.iterations, a.reestimate ? " (re-estimated after discarding)" : "", a.ratio, a.replace ? "with" : "without",
-      a.order, caliper_text, exact.empty() ? "" : ", exact on " + a.exact);
+  std::cout << fmt::format("Propensity score: binomial({}) on {} units ({} treated, {} control), {} in {} iterations{}\n"
+                           "Matching: {}\n\n",
+                           to_string(design.propensity.link), pm.treated.size(), pm.treated_count, pm.control_count,
+                           pm.fit.converged ? "converged" : "NOT converged", pm.fit.iterations,
+                           design.propensity.reestimate ? " (re-estimated after discarding)" : "", design.describe(&m));
   std::cout << format_balance(bal);
   for (const auto& w : pm.fit.warnings) std::cerr << "impactsim: warning: propensity model: " << w << "\n";
   std::cerr << fmt::format("impactsim: wrote {} ({} rows; columns distance, weights, subclass, discarded added)\n", a.out,
@@ -237,7 +197,10 @@ void run_balance(const BalanceArgs& a) {
     const auto b = data.column(a.discarded).b8();
     discarded.assign(b.begin(), b.end());
   }
-  const DesignMatrix cov = covariates_of(data, a.formula, split_list(a.exact));
+  MatchingDesign listed;
+  listed.formula = a.formula;
+  listed.exact = split_list(a.exact);
+  const DesignMatrix cov = balance_covariates(data, listed.balance_formula());
   BalanceOptions bo;
   bo.threshold = a.threshold;
   const BalanceReport bal = compute_balance(cov.x, cov.column_names, distance, treated, weights, discarded, bo);
@@ -251,23 +214,26 @@ void add_match_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("match", "Propensity-score nearest-neighbour matching (MatchIt semantics) and balance");
   auto a = std::make_shared<MatchArgs>();
   cmd->add_option("--data", a->data, "input table (.csv or .h5)")->required();
-  cmd->add_option("--formula", a->formula, "propensity model: \"treat ~ covariates\"")->required();
+  cmd->add_option("--formula", a->design.formula, "propensity model: \"treat ~ covariates\"")->required();
   cmd->add_option("--out", a->out, "matched file: the input rows with distance, weights, subclass, discarded")->required();
-  cmd->add_option("--ratio", a->ratio, "controls per treated unit")->default_val(1);
-  cmd->add_option("--caliper", a->caliper, "caliper on the distance, in SDs of the distance (see --raw-caliper)");
-  cmd->add_flag("--raw-caliper", a->raw_caliper, "the caliper is in the distance's own units");
-  cmd->add_flag("--replace", a->replace, "match with replacement");
+  cmd->add_option("--ratio", a->design.matching.ratio, "controls per treated unit")->default_val(1);
+  cmd->add_option("--caliper", a->caliper, "caliper on the distance (scale: --caliper-scale)");
+  cmd->add_option("--caliper-scale", a->caliper_scale, "sd (SDs of the distance, MatchIt's default) or distance (its own units)")
+      ->default_val("sd");
+  cmd->add_flag("--raw-caliper", a->raw_caliper, "old spelling of --caliper-scale distance");
+  cmd->add_flag("--replace", a->design.matching.replace, "match with replacement");
   cmd->add_option("--exact", a->exact, "match exactly on these columns (comma-separated)");
   cmd->add_option("--order", a->order, "largest, smallest, closest, random or data")->default_val("largest");
   cmd->add_option("--discard", a->discard, "common support: none, treated, control or both")->default_val("none");
-  cmd->add_flag("--reestimate", a->reestimate, "refit the propensity model after discarding");
+  cmd->add_flag("--reestimate", a->design.propensity.reestimate, "refit the propensity model after discarding");
   cmd->add_option("--trim-lower", a->trim_lower, "also discard units with a propensity score below this");
   cmd->add_option("--trim-upper", a->trim_upper, "also discard units with a propensity score above this");
   cmd->add_option("--distance", a->distance, "ps (propensity score) or logit (linear predictor)")->default_val("ps");
   cmd->add_option("--link", a->link, "propensity model link: logit, probit or cloglog")->default_val("logit");
-  cmd->add_option("--id", a->id, "integer id column breaking ties (default: id if present, else row order)");
-  cmd->add_option("--seed", a->seed, "seed of --order random")->default_val(1);
-  cmd->add_option("--threshold", a->threshold, "flag balance statistics above this")->default_val(0.1);
+  cmd->add_option("--id", a->design.id, "integer id column breaking ties (default: id if present, else row order)");
+  cmd->add_option("--seed", a->design.matching.seed, "seed of --order random")->default_val(1);
+  cmd->add_option("--balance-threshold,--threshold", a->design.balance_threshold, "flag balance statistics above this")
+      ->default_val(0.1);
   cmd->add_option("--json", a->json, "write every number to this JSON file");
   cmd->add_option("--match-matrix", a->match_matrix, "write the match matrix (treated unit -> its controls) to this table");
   a->input.add_to(*cmd);

@@ -18,11 +18,8 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--patients", *patients, "reduced run: generate this many patients instead of the study's N");
   cmd->callback([study, options, patients] {
     StudySpec spec = load_study(*study);  // every key checked before any work
-    if (*patients != 0) {
-      if (!spec.generate) throw InputError("--patients applies to studies that generate their data ([data.generate])");
-      if (*patients < 1) throw InputError("--patients must be at least 1");
-      spec.generate->patients = *patients;
-    }
+    if (*patients != 0) spec.reduce_to(*patients);
+    for (const auto& w : spec.warnings) std::cerr << "impactsim: warning: " << w << "\n";
     run_study(spec, *options, std::cerr);
   });
 }

@@ -34,6 +34,35 @@ std::vector<int> years_of(const ConfigTable& t, const std::string& key, int defa
   return years;
 }
 
+// [design]: the matching design's options under their shared names.
+MatchingDesign read_design(const ConfigTable& t, uint64_t seed, std::vector<std::string>& warnings) {
+  MatchingDesign d;
+  d.formula = t.get_string("formula");
+  d.id = t.get_string("id", "id");
+  d.matching.ratio = static_cast<int>(t.get_int("ratio", 1));
+  if (t.has("caliper")) d.matching.caliper = t.get_double("caliper");
+  d.matching.replace = t.get_bool("replace", false);
+  d.matching.seed = seed;
+  d.propensity.reestimate = t.get_bool("reestimate", false);
+  if (t.has("trim_lower")) d.propensity.trim_lower = t.get_double("trim_lower");
+  if (t.has("trim_upper")) d.propensity.trim_upper = t.get_double("trim_upper");
+  if (t.has("exact")) d.exact = t.get_strings("exact");
+  d.balance_threshold = t.get_double("balance_threshold", 0.1);
+  for (const char* key : {"link", "distance", "discard", "order", "caliper_scale"}) {
+    if (!t.has(key)) continue;
+    if (auto issue = d.set(key, t.get_string(key))) throw InputError(t.where(key) + ": " + issue->message);
+  }
+  if (t.has("std_caliper")) {
+    if (t.has("caliper_scale")) throw InputError(t.where("std_caliper") + ": give caliper_scale only (std_caliper is its old spelling)");
+    d.matching.caliper_scale = t.get_bool("std_caliper") ? CaliperScale::StandardDeviations : CaliperScale::DistanceUnits;
+    warnings.push_back(t.where("std_caliper") + ": " + old_caliper_spelling_note(true, d.matching.caliper_scale));
+  }
+  if (auto issue = d.validate()) {
+    throw InputError((t.has(issue->option) ? t.where(issue->option) : t.where()) + ": " + issue->message);
+  }
+  return d;
+}
+
 }  // namespace
 
 StudySpec load_study(const std::string& path) {
@@ -70,45 +99,9 @@ StudySpec load_study(const std::string& path) {
   s.patients_table = data.get_string("patients_table", "patients");
   s.yearly_table = data.get_string("yearly_table", "yearly");
 
-  const ConfigTable design = root.get_table("design");
-  s.formula = design.get_string("formula");
-  const std::string treatment = s.formula.substr(0, s.formula.find('~'));
-  s.columns.treatment = treatment.substr(0, treatment.find_last_not_of(' ') + 1);
-  s.columns.treatment.erase(0, s.columns.treatment.find_first_not_of(' '));
-  s.columns.id = design.get_string("id", "id");
-  s.matching.ratio = static_cast<int>(design.get_int("ratio", 1));
-  if (s.matching.ratio < 1) throw InputError(design.where("ratio") + ": ratio must be 1 or more");
-  if (design.has("caliper")) {
-    s.matching.caliper = design.get_double("caliper");
-    if (!(*s.matching.caliper > 0)) throw InputError(design.where("caliper") + ": the caliper must be positive");
-  }
-  s.matching.std_caliper = design.get_bool("std_caliper", true);
-  s.matching.replace = design.get_bool("replace", false);
-  s.matching.seed = s.seed;
-  const std::string order = design.get_string("order", "largest");
-  if (auto o = parse_match_order(order)) {
-    s.matching.order = *o;
-  } else {
-    throw InputError(design.where("order") + ": \"" + order + "\" is not largest, smallest, closest, random or data");
-  }
-  const std::string discard = design.get_string("discard", "none");
-  if (auto d = parse_discard(discard)) {
-    s.propensity.discard = *d;
-  } else {
-    throw InputError(design.where("discard") + ": \"" + discard + "\" is not none, treated, control or both");
-  }
-  s.propensity.reestimate = design.get_bool("reestimate", false);
-  const std::string distance = design.get_string("distance", "ps");
-  if (distance != "ps" && distance != "logit") throw InputError(design.where("distance") + ": use \"ps\" or \"logit\"");
-  s.propensity.distance = distance == "logit" ? DistanceScale::Logit : DistanceScale::Score;
-  const std::string link = design.get_string("link", "logit");
-  const auto l = parse_link(link);
-  if (!l || (*l != Link::Logit && *l != Link::Probit && *l != Link::Cloglog)) {
-    throw InputError(design.where("link") + ": use \"logit\", \"probit\" or \"cloglog\"");
-  }
-  s.propensity.link = *l;
-  if (design.has("exact")) s.exact = design.get_strings("exact");
-  s.balance_threshold = design.get_double("balance_threshold", 0.1);
+  s.design = read_design(root.get_table("design"), s.seed, s.warnings);
+  s.columns.treatment = s.design.treatment();
+  s.columns.id = s.design.id;
 
   if (root.has("outcome")) {
     for (const ConfigTable& o : root.get_tables("outcome")) {
@@ -165,6 +158,14 @@ StudySpec load_study(const std::string& path) {
   return s;
 }
 
+void StudySpec::reduce_to(int64_t patients) {
+  if (!generate) throw InputError("--patients applies to studies that generate their data ([data.generate])");
+  if (patients < 1) throw InputError("--patients must be at least 1");
+  if (patients == generate->patients) return;
+  if (reduced_from == 0) reduced_from = generate->patients;
+  generate->patients = patients;
+}
+
 void run_study(const StudySpec& spec, const StudyRunOptions& options, std::ostream& progress) {
   namespace fs = std::filesystem;
   const auto start = std::chrono::steady_clock::now();
@@ -205,29 +206,18 @@ void run_study(const StudySpec& spec, const StudyRunOptions& options, std::ostre
   stage(1, fmt::format("data: {} patients, {} yearly rows from {}{}", patients.num_rows(), yearly.num_rows(), cohort,
                        reused ? " (generated earlier with the same options, reused)" : ""));
 
-  // 2. Propensity model.
-  const PropensityModel pm = fit_propensity(patients, spec.formula, spec.propensity);
+  // 2-3. Propensity model and matching.
+  const DesignedMatching dm = spec.design.run(patients);
+  const PropensityModel& pm = dm.propensity;
+  const Matching& m = dm.matching;
   stage(2, fmt::format("propensity model: {} treated, {} control, {} discarded", pm.treated_count, pm.control_count,
                        std::count(pm.discarded.begin(), pm.discarded.end(), 1)));
-
-  // 3. Matching.
-  std::vector<int32_t> strata;
-  if (!spec.exact.empty()) strata = exact_strata(patients, spec.exact);
-  std::vector<int64_t> keys;
-  if (patients.has_column(spec.columns.id) && patients.column(spec.columns.id).type() == ColumnType::Int64) {
-    const auto k = patients.column(spec.columns.id).i64();
-    keys.assign(k.begin(), k.end());
-  }
-  const Matching m = match_nearest({pm.distance, pm.treated, pm.discarded, strata, keys}, spec.matching);
-  if (m.matched_treated == 0) throw InputError(spec.path + ": no treated patient found a match; widen the caliper");
   stage(3, fmt::format("matching: {} treated matched to {} controls", m.matched_treated, m.matched_controls));
 
   // 4. Balance.
-  std::string covariates = spec.formula;
-  for (const auto& e : spec.exact) covariates += " + " + e;
-  const DesignMatrix cov = balance_covariates(patients, covariates);
+  const DesignMatrix cov = balance_covariates(patients, spec.design.balance_formula());
   BalanceOptions bo;
-  bo.threshold = spec.balance_threshold;
+  bo.threshold = spec.design.balance_threshold;
   const BalanceReport balance = compute_balance(cov.x, cov.column_names, pm.distance, pm.treated, m.weights, pm.discarded, bo);
   const long flagged = std::count_if(balance.after.begin(), balance.after.end(), [](const BalanceRow& r) { return r.flagged; });
   stage(4, fmt::format("balance: {} of {} terms above {} after matching", flagged, balance.after.size(), bo.threshold));

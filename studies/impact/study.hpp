@@ -12,8 +12,7 @@
 
 #include "data/generator/cohort_model.hpp"
 #include "models/effects/effects.hpp"
-#include "models/matching/nearest_neighbor.hpp"
-#include "models/propensity/propensity.hpp"
+#include "models/matching/matching_design.hpp"
 
 namespace impactsim {
 
@@ -28,12 +27,8 @@ struct StudySpec {
   std::optional<generator::GenerateOptions> generate;
   std::string patients_table = "patients", yearly_table = "yearly";
 
-  // [design]
-  std::string formula;  // treatment ~ covariates
-  PropensityOptions propensity;
-  NearestNeighborOptions matching;
-  std::vector<std::string> exact;
-  double balance_threshold = 0.1;
+  // [design]: the propensity model and matching (its keys are MatchingDesign's options).
+  MatchingDesign design;
 
   // [[outcome]] and [mortality]
   std::vector<OutcomeSpec> outcomes;
@@ -43,6 +38,16 @@ struct StudySpec {
   // [report]
   double level = 0.95;
   int bootstrap = 0;  // pair (cluster) bootstrap replicates of each difference; 0 = none
+
+  // A reduced run (impactsim run --patients): the study file's patient
+  // count, 0 when the run is the study's own. Reports say so.
+  int64_t reduced_from = 0;
+  // Generates `patients` instead of the study's N (InputError for a study
+  // that reads its data from a file, or fewer than 1 patient).
+  void reduce_to(int64_t patients);
+
+  // Accepted but worth a line on stderr (an old spelling, with what to write instead).
+  std::vector<std::string> warnings;
 };
 
 // Reads and checks a study file: unknown keys, wrong types and missing

@@ -233,16 +233,11 @@ StudyReport build_study_report(const StudyReportInput& in) {
   }
   nlohmann::json coef = nlohmann::json::object();
   for (size_t k = 0; k < pm.fit.names.size(); ++k) coef[pm.fit.names[k]] = num(pm.fit.coefficients[static_cast<Eigen::Index>(k)]);
-  j["propensity"] = {{"formula", spec.formula}, {"converged", pm.fit.converged}, {"iterations", pm.fit.iterations},
+  j["propensity"] = {{"formula", spec.design.formula}, {"converged", pm.fit.converged}, {"iterations", pm.fit.iterations},
                      {"coefficients", coef}};
-  j["matching"] = {{"ratio", spec.matching.ratio},
-                   {"replace", spec.matching.replace},
-                   {"order", to_string(spec.matching.order)},
-                   {"caliper", spec.matching.caliper ? nlohmann::json(*spec.matching.caliper) : nlohmann::json(nullptr)},
-                   {"caliper_distance_units", m.caliper > 0 ? nlohmann::json(m.caliper) : nlohmann::json(nullptr)},
-                   {"exact", spec.exact},
-                   {"matched_treated", count_json(static_cast<double>(m.matched_treated))},
-                   {"matched_controls", count_json(static_cast<double>(m.matched_controls))}};
+  j["matching"] = spec.design.to_json(&m);
+  j["matching"]["matched_treated"] = count_json(static_cast<double>(m.matched_treated));
+  j["matching"]["matched_controls"] = count_json(static_cast<double>(m.matched_controls));
   nlohmann::json bal = balance_to_json(in.balance);
   for (auto& [key, v] : bal["sample_sizes"].items()) {
     if (key.find("ess") != std::string::npos) continue;
@@ -286,12 +281,9 @@ StudyReport build_study_report(const StudyReportInput& in) {
   md += fmt::format("Study `{}` ({}), study file hash {}, seed {}, {} {}.\n\n", spec.name, spec.path, fnv1a_hex(spec.text),
                     spec.seed, kProgramName, kVersion);
   md += "## Design\n\n";
-  md += fmt::format("- Propensity model: `{}` (binomial; {} iterations{})\n", spec.formula, pm.fit.iterations,
+  md += fmt::format("- Propensity model: `{}` (binomial; {} iterations{})\n", spec.design.formula, pm.fit.iterations,
                     pm.fit.converged ? "" : ", NOT converged");
-  md += fmt::format("- Matching: nearest neighbour, ratio {}, {} replacement, order {}, caliper {}{}\n", spec.matching.ratio,
-                    spec.matching.replace ? "with" : "without", to_string(spec.matching.order),
-                    spec.matching.caliper ? fmt::format("{} SD ({:.5f})", *spec.matching.caliper, m.caliper) : "none",
-                    spec.exact.empty() ? "" : ", exact on " + fmt::format("{}", fmt::join(spec.exact, ", ")));
+  md += "- Matching: " + spec.design.describe(&m) + "\n";
   md += fmt::format("- Standard errors: cluster-robust by matched set; {:.0f}% confidence intervals\n\n", 100 * spec.level);
   md += "## Sample sizes\n\n" + sizes_table(in.balance.sizes) + "\n";
   md += fmt::format("## Balance\n\nStandardized mean differences (raw differences for 0/1 terms); flagged above {}.\n\n",

@@ -245,6 +245,27 @@ TEST(Cli, MatchWritesTheMatchedCohortAndBalanceRecomputesIt) {
   EXPECT_NE(r.output.find("Summary of Balance for Matched Data"), std::string::npos) << r.output;
 }
 
+// One spelling of the caliper's scale (--caliper-scale, as a study file's
+// caliper_scale); the old --raw-caliper still works, with a warning saying
+// what to write instead.
+TEST(Cli, MatchCaliperScaleHasOneSpelling) {
+  testing::TempDir dir;
+  const std::string patients = std::string(IMPACTSIM_SAMPLES) + "/diabetes/patients.csv";
+  const std::string base = "match --data " + patients + " --formula \"enrolled ~ age + sex\" --caliper 0.01";
+  Result r = run(base + " --caliper-scale distance --out " + dir.file("a.h5") + " --json " + dir.file("a.json"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("caliper 0.01 in the distance's units"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("SD of the distance"), std::string::npos) << r.output;
+  r = run(base + " --raw-caliper --out " + dir.file("b.h5") + " --json " + dir.file("b.json"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("warning: --raw-caliper is the old spelling of the caliper's scale; write --caliper-scale distance"),
+            std::string::npos)
+      << r.output;
+  EXPECT_TRUE(testing::read_file(dir.file("a.json")) == testing::read_file(dir.file("b.json")));
+  r = run(base + " --out " + dir.file("c.h5"));
+  EXPECT_NE(r.output.find("caliper 0.01 SD of the distance ("), std::string::npos) << r.output;
+}
+
 TEST(Cli, MatchRejectsBadInputAndWritesNothing) {
   testing::TempDir dir;
   const std::string patients = std::string(IMPACTSIM_SAMPLES) + "/diabetes/patients.csv";
@@ -252,9 +273,15 @@ TEST(Cli, MatchRejectsBadInputAndWritesNothing) {
   expect_input_error(run("match --data " + patients + " --formula \"age ~ sex\"" + out), "must be 0/1");
   expect_input_error(run("match --data " + patients + " --formula \"enrolled ~ sexx\"" + out), "did you mean \"sex\"");
   expect_input_error(run("match --data " + patients + " --formula \"enrolled ~ age\" --order biggest" + out),
-                     "--order \"biggest\"");
+                     "--order: \"biggest\" is not largest");
   expect_input_error(run("match --data " + patients + " --formula \"enrolled ~ age\" --discard all" + out),
-                     "--discard \"all\"");
+                     "--discard: \"all\" is not none");
+  expect_input_error(run("match --data " + patients + " --formula \"enrolled ~ age\" --caliper 0.1 --caliper-scale raw" + out),
+                     "--caliper-scale: \"raw\" is not sd");
+  expect_input_error(run("match --data " + patients + " --formula \"enrolled ~ age\" --caliper -1" + out),
+                     "--caliper: the caliper must be positive");
+  expect_input_error(run("match --data " + patients + " --formula \"enrolled ~ age\" --trim-lower 0.6 --trim-upper 0.4" + out),
+                     "--trim-upper: the upper bound must exceed the lower one");
   expect_input_error(run("match --data " + patients + " --formula \"enrolled ~ age\" --ratio 0" + out), "ratio");
   expect_input_error(run("match --data " + patients + " --formula \"enrolled ~ age\" --exact nosuch" + out),
                      "no column \"nosuch\"");

@@ -70,7 +70,7 @@ std::vector<Config> configs() {
   out.push_back(k);
   k = c("raw_caliper");
   k.nn.caliper = 0.02;
-  k.nn.std_caliper = false;
+  k.nn.caliper_scale = CaliperScale::DistanceUnits;
   out.push_back(k);
   k = c("probit");
   k.ps.link = Link::Probit;

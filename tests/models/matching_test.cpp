@@ -99,7 +99,7 @@ TEST(Matching, GreedyOrdersEqualTheQuadraticDefinition) {
           o.ratio = ratio;
           if (caliper > 0) {
             o.caliper = caliper;
-            o.std_caliper = false;
+            o.caliper_scale = CaliperScale::DistanceUnits;
           }
           const Matching m = match_nearest({u.distance, u.treated, {}, {}, {}}, o);
           EXPECT_EQ(m.matches, brute_force(u, treated_by_distance(u, largest), ratio, caliper))
@@ -164,7 +164,7 @@ TEST(Matching, ClosestTakesTheGloballyClosestPairFirst) {
     o.order = MatchOrder::Closest;
     o.ratio = ratio;
     o.caliper = 0.003;
-    o.std_caliper = false;
+    o.caliper_scale = CaliperScale::DistanceUnits;
     const Matching m = match_nearest({u.distance, u.treated, {}, {}, {}}, o);
     EXPECT_EQ(m.matches, brute_force_closest(u, ratio, 0.003)) << ratio;
   }

@@ -41,7 +41,7 @@ void expect_same(const nlohmann::json& ours, const nlohmann::json& ref, const st
 
 nlohmann::json run_reduced(const std::string& name, const std::string& dir, int64_t patients) {
   StudySpec spec = load_study(kStudies + "/" + name + ".toml");
-  spec.generate->patients = patients;
+  spec.reduce_to(patients);
   StudyRunOptions o;
   o.out_dir = dir;
   o.write_matched = false;
@@ -98,6 +98,21 @@ TEST(Studies, StudyFileErrorsNameTheLine) {
   EXPECT_NE(with("[data.generate]", "[data]\nfile = \"x.h5\"\n[data.generate]").find("either file or [data.generate]"),
             std::string::npos);
   EXPECT_NE(with("ratio = 1", "ratio = 1\norder = \"biggest\"").find("s.toml:18: key \"design.order\""), std::string::npos);
+  EXPECT_NE(with("caliper = 0.2", "caliper = 0.2\ncaliper_scale = \"raw\"").find("\"raw\" is not sd (standard deviations"),
+            std::string::npos);
+  EXPECT_NE(with("caliper = 0.2", "caliper = 0.2\ncaliper_scale = \"sd\"\nstd_caliper = true").find("give caliper_scale only"),
+            std::string::npos);
+}
+
+// The old spelling std_caliper is accepted with a warning that says what to write instead.
+TEST(Studies, OldCaliperSpellingIsAcceptedWithAWarning) {
+  testing::TempDir dir;
+  const std::string good = testing::read_file(kStudies + "/prado_heart_failure.toml");
+  testing::write_file(dir.file("s.toml"), testing::replace_once(good, "caliper = 0.2", "caliper = 0.2\nstd_caliper = false"));
+  const StudySpec s = load_study(dir.file("s.toml"));
+  EXPECT_EQ(s.design.matching.caliper_scale, CaliperScale::DistanceUnits);
+  ASSERT_EQ(s.warnings.size(), 1u);
+  EXPECT_NE(s.warnings[0].find("write caliper_scale = \"distance\""), std::string::npos) << s.warnings[0];
 }
 
 }  // namespace
