@@ -137,13 +137,11 @@ TwoGroupFit fit_two_groups(const Eigen::VectorXd& y, const Eigen::VectorXd& trea
   return r;
 }
 
-GroupValue group_value(double value, double lower, double upper, size_t rows) {
-  GroupValue g;
+// A group's value and interval; its counts (rows, events) stay as they are.
+void set_value(GroupValue& g, double value, double lower, double upper) {
   g.value = value;
   g.lower = lower;
   g.upper = upper;
-  g.rows = rows;
-  return g;
 }
 
 struct YearData {
@@ -197,12 +195,18 @@ YearData event_by_year(const Column& event_year, const Matched& m, const std::ve
   return d;
 }
 
-// A year's effect with its group sizes; estimates are filled when both groups have patients.
-YearEffect year_effect(int t, const YearData& d) {
+// A year's effect with its group sizes (and, for binary and count
+// outcomes, the events: the unweighted sum of the outcome); estimates are
+// filled when both groups have patients.
+YearEffect year_effect(int t, const YearData& d, bool count_events) {
   YearEffect e;
   e.year = t;
   e.treated.rows = d.n_treated;
   e.control.rows = d.n_control;
+  if (count_events) {
+    e.treated.events = e.control.events = 0;
+    for (Eigen::Index k = 0; k < d.y.size(); ++k) (d.treat[k] != 0 ? e.treated : e.control).events += d.y[k];
+  }
   return e;
 }
 
@@ -210,9 +214,8 @@ void means_and_difference(const TwoGroupFit& f, double z, YearEffect& e, double 
   if (!f.ok) return;
   const double se0 = std::sqrt(f.v(0, 0)), se1 = std::sqrt(f.v(1, 1));
   const double se_t = std::sqrt(f.v(0, 0) + f.v(1, 1) + 2 * f.v(0, 1));
-  e.control = group_value(scale * f.b0, scale * (f.b0 - z * se0), scale * (f.b0 + z * se0), e.control.rows);
-  e.treated = group_value(scale * (f.b0 + f.b1), scale * (f.b0 + f.b1 - z * se_t), scale * (f.b0 + f.b1 + z * se_t),
-                          e.treated.rows);
+  set_value(e.control, scale * f.b0, scale * (f.b0 - z * se0), scale * (f.b0 + z * se0));
+  set_value(e.treated, scale * (f.b0 + f.b1), scale * (f.b0 + f.b1 - z * se_t), scale * (f.b0 + f.b1 + z * se_t));
   e.difference = wald(scale * f.b1, scale * se1, z);
   e.clusters = f.clusters;
 }
@@ -274,7 +277,7 @@ std::vector<OutcomeEffects> estimate_effects(const Table& patients, const Table&
     for (int t : years) {
       YearData d = spec.event_year ? event_by_year(outcome, m, index_rows, t)
                                    : year_data(outcome, m, spec.at_index ? index_rows : rows_of(by_year, t), exposure);
-      YearEffect e = year_effect(t, d);
+      YearEffect e = year_effect(t, d, spec.kind != EffectKind::Mean);
       if (d.n_treated == 0 || d.n_control == 0) {
         oe.years.push_back(e);
         continue;
@@ -307,8 +310,8 @@ std::vector<OutcomeEffects> estimate_effects(const Table& patients, const Table&
           const double se0 = std::sqrt(f.v(0, 0));
           const double se_t = std::sqrt(f.v(0, 0) + f.v(1, 1) + 2 * f.v(0, 1));
           const double r0 = 100 * std::exp(f.b0), r1 = 100 * std::exp(f.b0 + f.b1);
-          e.control = group_value(r0, r0 * std::exp(-z * se0), r0 * std::exp(z * se0), e.control.rows);
-          e.treated = group_value(r1, r1 * std::exp(-z * se_t), r1 * std::exp(z * se_t), e.treated.rows);
+          set_value(e.control, r0, r0 * std::exp(-z * se0), r0 * std::exp(z * se0));
+          set_value(e.treated, r1, r1 * std::exp(-z * se_t), r1 * std::exp(z * se_t));
           e.ratio = exp_of(wald(f.b1, std::sqrt(f.v(1, 1)), z));
           // Rate difference per 100 person-years by the delta method.
           const Eigen::Vector2d g(r1 - r0, r1);
@@ -316,7 +319,7 @@ std::vector<OutcomeEffects> estimate_effects(const Table& patients, const Table&
           e.clusters = f.clusters;
           break;
         }
-        case EffectKind::Spending: {
+        case EffectKind::Mean: {
           means_and_difference(fit_two_groups(d.y, d.treat, d.w, d.cluster, FamilyKind::Gaussian, Link::Identity), z, e);
           if (baseline && !options.difference_only) {
             Eigen::VectorXd change = d.y;
@@ -356,7 +359,7 @@ AdjustedMortality estimate_adjusted_mortality(const Table& patients, const Table
   const std::string formula = "impactsim_death ~ " + c.treatment + (spec.covariates.empty() ? "" : " + " + spec.covariates);
   for (int t : spec.years) {
     YearData d = year_data(death, m, rows_of(by_year, t), nullptr);
-    YearEffect e = year_effect(t, d);
+    YearEffect e = year_effect(t, d, true);
     if (d.n_treated == 0 || d.n_control == 0) {
       am.years.push_back(e);
       continue;

@@ -28,7 +28,9 @@
 
 namespace impactsim {
 
-enum class EffectKind { Binary, Count, Spending };
+// Binary: proportions; Count: rates per 100 person-years; Mean: means of a
+// continuous outcome (spending in euros, or another unit, OutcomeSpec::unit).
+enum class EffectKind { Binary, Count, Mean };
 
 struct OutcomeSpec {
   std::string name;             // label in reports
@@ -36,7 +38,8 @@ struct OutcomeSpec {
   EffectKind kind = EffectKind::Binary;
   std::vector<int> years;       // follow-up years (1..H)
   bool negative_binomial = false;   // counts: rate ratio from a negative binomial model
-  std::string baseline_column;      // spending: patients-table column of year -1, for the DiD
+  std::string baseline_column;      // means: patients-table column of year -1, for the DiD
+  std::string unit;                 // means: the outcome's unit ("euros" for spending; may be empty)
   // The outcome is a column of the patients table describing the index year
   // (e.g. nurse seen within 15 days of discharge): one comparison, year 0.
   bool at_index = false;
@@ -65,7 +68,8 @@ struct Estimate {
 
 struct GroupValue {
   double value = NAN, lower = NAN, upper = NAN;
-  size_t rows = 0;  // patients observed (unweighted)
+  size_t rows = 0;     // patients observed (unweighted)
+  double events = NAN; // binary and count outcomes: the unweighted sum of the outcome (patients with the event, or events)
 };
 
 struct YearEffect {

@@ -14,6 +14,7 @@
 #include "engine/error.hpp"
 #include "engine/hdf5_table.hpp"
 #include "engine/table_io.hpp"
+#include "engine/text_hash.hpp"
 #include "engine/version.hpp"
 #include "models/balance/balance.hpp"
 #include "studies/impact/study_report.hpp"
@@ -114,12 +115,16 @@ StudySpec load_study(const std::string& path) {
       } else if (kind == "count") {
         spec.kind = EffectKind::Count;
       } else if (kind == "spending") {
-        spec.kind = EffectKind::Spending;
+        spec.kind = EffectKind::Mean;
+        spec.unit = "euros";
+      } else if (kind == "mean") {
+        spec.kind = EffectKind::Mean;
+        spec.unit = o.get_string("unit", "");
       } else if (kind == "event_by_year") {
         spec.kind = EffectKind::Binary;
         spec.event_year = true;
       } else {
-        throw InputError(o.where("kind") + ": \"" + kind + "\" is not binary, count, spending or event_by_year");
+        throw InputError(o.where("kind") + ": \"" + kind + "\" is not binary, count, spending, mean or event_by_year");
       }
       const std::string model = o.get_string("model", spec.kind == EffectKind::Count ? "poisson" : "default");
       if (spec.kind == EffectKind::Count && model != "poisson" && model != "negbin") {
@@ -250,7 +255,7 @@ void run_study(const StudySpec& spec, const StudyRunOptions& options, std::ostre
   stage(5, fmt::format("effects: {} outcomes{}", effects.size(), mortality ? " and adjusted mortality" : ""));
 
   // 6. Report.
-  StudyReportInput in{spec, pm, m, balance, effects, naive, mortality, truth_path};
+  StudyReportInput in{spec, pm, m, balance, effects, naive, mortality, spec.generate ? "" : fnv1a_file_hex(cohort)};
   const StudyReport report = build_study_report(in);
   write_file_atomically((fs::path(options.out_dir) / "results.json").string(), report.json + "\n");
   write_file_atomically((fs::path(options.out_dir) / "report.md").string(), report.markdown);

@@ -3,148 +3,174 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
 
-#include "engine/svg_chart.hpp"
+#include "engine/report/number_format.hpp"
+#include "engine/report/small_cells.hpp"
 #include "engine/text_hash.hpp"
 #include "engine/version.hpp"
 #include "models/balance/report.hpp"
 
 namespace impactsim {
 
+using report::Cell;
+using report::CellRef;
+using report::Chart;
+using report::ChartKind;
+using report::Document;
+using report::DocumentCell;
+using report::Unit;
+
 namespace {
 
 const char* kTreatedColor = "#d62728";
 const char* kControlColor = "#1f77b4";
 
-// Small-cell rule.
-std::string count_text(double n) { return n >= 1 && n < 10 ? "<10" : fmt::format("{:.0f}", n); }
-nlohmann::json count_json(double n) { return n >= 1 && n < 10 ? nlohmann::json("<10") : nlohmann::json(n); }
-nlohmann::json num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
-std::string fmt_num(double v, int digits = 3) { return std::isfinite(v) ? fmt::format("{:.{}f}", v, digits) : "."; }
-std::string fmt_ci(const Estimate& e, int digits = 3) {
-  if (!std::isfinite(e.estimate)) return ".";
-  return fmt::format("{:.{}f} [{:.{}f}, {:.{}f}]", e.estimate, digits, e.lower, digits, e.upper, digits);
+nlohmann::json masked_count(double n) { return is_small_count(n) ? nlohmann::json(kSmallCountText) : nlohmann::json(n); }
+
+Unit value_unit(const OutcomeSpec& s) {
+  switch (s.kind) {
+    case EffectKind::Binary: return Unit::Proportion;
+    case EffectKind::Count: return Unit::RatePer100;
+    case EffectKind::Mean: return s.unit == "euros" ? Unit::Euros : Unit::Plain;
+  }
+  return Unit::Plain;
 }
 
-nlohmann::json estimate_json(const Estimate& e) {
-  return {{"estimate", num(e.estimate)}, {"std_error", num(e.std_error)}, {"lower", num(e.lower)},
-          {"upper", num(e.upper)},       {"p_value", num(e.p_value)}};
-}
-
-nlohmann::json group_json(const GroupValue& g) {
-  return {{"value", num(g.value)}, {"lower", num(g.lower)}, {"upper", num(g.upper)},
-          {"patients", count_json(static_cast<double>(g.rows))}};
-}
-
-const char* kind_name(EffectKind k) {
+const char* difference_name(EffectKind k) {
   switch (k) {
-    case EffectKind::Binary: return "binary";
-    case EffectKind::Count: return "count";
-    case EffectKind::Spending: return "spending";
+    case EffectKind::Binary: return "risk difference";
+    case EffectKind::Count: return "rate difference per 100";
+    case EffectKind::Mean: return "mean difference";
   }
   return "";
 }
 
-struct Labels {
-  const char* value;       // what the group value is
-  const char* difference;  // the difference's name
-  const char* ratio;       // the ratio's name, or nullptr
-};
+const char* ratio_name(EffectKind k) { return k == EffectKind::Binary ? "risk ratio" : k == EffectKind::Count ? "rate ratio" : nullptr; }
 
-Labels labels_of(EffectKind k) {
-  switch (k) {
-    case EffectKind::Binary: return {"proportion", "risk difference", "risk ratio"};
-    case EffectKind::Count: return {"per 100 person-years", "rate difference per 100", "rate ratio"};
-    case EffectKind::Spending: return {"mean (euros)", "mean difference", nullptr};
+Cell interval_cell(Unit u, const Estimate& e) { return Cell::of_number(report::format_interval(u, e.estimate, e.lower, e.upper)); }
+
+// A group's value, with the counts it reveals beside its patients.
+Cell group_cell(Unit u, EffectKind kind, const GroupValue& g) {
+  std::vector<double> reveals;
+  if (kind == EffectKind::Binary && std::isfinite(g.events)) reveals = {g.events, static_cast<double>(g.rows) - g.events};
+  if (kind == EffectKind::Count && std::isfinite(g.events)) reveals = {g.events};
+  return Cell::of_number(report::format_interval(u, g.value, g.lower, g.upper), std::move(reveals));
+}
+
+// The difference's name with its unit, for sentences.
+std::string difference_in_units(const OutcomeSpec& s) {
+  switch (s.kind) {
+    case EffectKind::Binary: return "risk difference";
+    case EffectKind::Count: return "rate difference per 100 person-years";
+    case EffectKind::Mean: return s.unit.empty() ? "mean difference" : "mean difference (" + s.unit + ")";
   }
-  return {"", "", nullptr};
+  return "";
 }
 
-nlohmann::json year_json(const YearEffect& e, EffectKind kind, bool has_did) {
-  nlohmann::json j = {{"year", e.year},
-                      {"treated", group_json(e.treated)},
-                      {"control", group_json(e.control)},
-                      {"difference", estimate_json(e.difference)},
-                      {"clusters", e.clusters}};
-  if (kind != EffectKind::Spending) j["ratio"] = estimate_json(e.ratio);
-  if (kind == EffectKind::Binary) j["odds_ratio"] = estimate_json(e.odds_ratio);
-  if (has_did) j["difference_in_differences"] = estimate_json(e.did);
-  if (e.bootstrapped) {
-    j["bootstrap"] = {{"replicates", e.bootstrap.replicates},
-                      {"std_error", num(e.bootstrap.std_error)},
-                      {"percentile", {num(e.bootstrap.percentile_lower), num(e.bootstrap.percentile_upper)}},
-                      {"bca", {num(e.bootstrap.bca_lower), num(e.bootstrap.bca_upper)}}};
-  }
-  return j;
-}
-
-std::string md_row(const std::vector<std::string>& cells) {
-  std::string s = "|";
-  for (const auto& c : cells) s += " " + c + " |";
-  return s + "\n";
-}
-
-std::string md_header(const std::vector<std::string>& cells) {
-  std::string s = md_row(cells) + "|";
-  for (size_t i = 0; i < cells.size(); ++i) s += " --- |";
-  return s + "\n";
-}
-
-// The outcome table (Markdown), one row per year.
-std::string outcome_table(const OutcomeEffects& o, const OutcomeEffects& naive, int digits) {
-  const Labels l = labels_of(o.spec.kind);
-  std::vector<std::string> head = {"year", "members", "controls", std::string("members: ") + l.value,
-                                   std::string("controls: ") + l.value, l.difference};
-  if (l.ratio) head.push_back(l.ratio);
-  if (o.spec.kind == EffectKind::Binary) head.push_back("odds ratio");
-  const bool did = !o.spec.baseline_column.empty();
-  if (did) head.push_back("difference in differences");
-  const bool boot = !o.years.empty() && o.years.front().bootstrapped;
-  if (boot) head.push_back("bootstrap BCa interval");
-  head.push_back("naive difference (unmatched)");
-  std::string s = md_header(head);
-  for (size_t y = 0; y < o.years.size(); ++y) {
-    const YearEffect& e = o.years[y];
-    std::vector<std::string> row = {std::to_string(e.year), count_text(static_cast<double>(e.treated.rows)),
-                                    count_text(static_cast<double>(e.control.rows)), fmt_num(e.treated.value, digits),
-                                    fmt_num(e.control.value, digits), fmt_ci(e.difference, digits)};
-    if (l.ratio) row.push_back(fmt_ci(e.ratio));
-    if (o.spec.kind == EffectKind::Binary) row.push_back(fmt_ci(e.odds_ratio));
-    if (did) row.push_back(fmt_ci(e.did, digits));
-    if (boot) {
-      row.push_back(e.bootstrapped ? fmt::format("[{:.{}f}, {:.{}f}]", e.bootstrap.bca_lower, digits, e.bootstrap.bca_upper, digits)
-                                   : ".");
+// Members and controls (columns 1 and 2) are the same patients from year to
+// year, fewer as they die: no two years' counts may differ by 1 to 9.
+void protect_yearly_counts(report::Table& t) {
+  for (size_t c : {1, 2}) {
+    for (size_t a = 0; a < t.rows.size(); ++a) {
+      for (size_t b = a + 1; b < t.rows.size(); ++b) t.differences.push_back({{a, c}, {b, c}});
     }
-    row.push_back(fmt_ci(naive.years[y].difference, digits));
-    s += md_row(row);
   }
-  return s;
 }
 
-std::string sizes_table(const SampleSizes& s) {
-  std::string t = md_header({"", "control", "treated"});
-  auto row = [&](const char* name, const double* v) { t += md_row({name, count_text(v[0]), count_text(v[1])}); };
-  row("All", s.all);
-  row("Matched", s.matched);
-  t += md_row({"Matched (ESS)", fmt_num(s.matched_ess[0], 1), fmt_num(s.matched_ess[1], 1)});
-  row("Unmatched", s.unmatched);
-  row("Discarded", s.discarded);
+// ---- Tables ------------------------------------------------------------------
+
+report::Table sizes_table(const SampleSizes& s) {
+  report::Table t;
+  t.header = {"", "control", "treated"};
+  auto counts = [&](const char* name, const double* v) {
+    return t.add_row({Cell::of_text(name), Cell::of_count(v[0]), Cell::of_count(v[1])});
+  };
+  const size_t all = counts("All", s.all), matched = counts("Matched", s.matched);
+  const size_t ess = t.add_row({Cell::of_text("Matched (ESS)"), Cell::of_number(report::format_fixed(s.matched_ess[0], 1)),
+                                Cell::of_number(report::format_fixed(s.matched_ess[1], 1))});
+  const size_t unmatched = counts("Unmatched", s.unmatched), discarded = counts("Discarded", s.discarded);
+  for (size_t c : {1, 2}) {
+    t.sums.push_back({{all, c}, {{matched, c}, {unmatched, c}, {discarded, c}}});
+    t.linked.push_back({{matched, c}, {ess, c}});  // the effective size of 1:1 matched units is their count
+  }
   return t;
 }
 
-std::string balance_table(const BalanceReport& b) {
-  std::string t = md_header({"term", "SMD before", "SMD after", "var. ratio after", "eCDF max after", "flag"});
+report::Table balance_table(const BalanceReport& b) {
+  report::Table t;
+  t.header = {"term", "SMD before", "SMD after", "var. ratio after", "eCDF max after", "flag"};
   for (size_t i = 0; i < b.after.size(); ++i) {
     const auto& a = b.after[i];
-    t += md_row({a.name, fmt_num(b.before[i].balance_stat), fmt_num(a.balance_stat), fmt_num(a.var_ratio),
-                 fmt_num(a.ecdf_max), a.flagged ? "above " + fmt::format("{}", b.threshold) : ""});
+    t.add_row({Cell::of_text(a.name), Cell::of_number(report::format_fixed(b.before[i].balance_stat, 3)),
+               Cell::of_number(report::format_fixed(a.balance_stat, 3)), Cell::of_number(report::format_fixed(a.var_ratio, 3)),
+               Cell::of_number(report::format_fixed(a.ecdf_max, 3)),
+               Cell::of_text(a.flagged ? fmt::format("above {}", b.threshold) : "")});
   }
   return t;
 }
 
-// Weighted histograms of the distance by group.
-std::vector<Histogram> distance_histograms(const PropensityModel& pm, const std::vector<double>* weights) {
+// Column positions of an outcome table.
+struct OutcomeColumns {
+  size_t treated_value = 3, control_value = 4, difference = 5;
+};
+
+report::Table outcome_table(const OutcomeEffects& o, const std::vector<Estimate>& naive) {
+  const Unit u = value_unit(o.spec);
+  const std::string value = StudyResults::value_label(o.spec);
+  const char* ratio = ratio_name(o.spec.kind);
+  const bool did = !o.spec.baseline_column.empty();
+  const bool boot = !o.years.empty() && o.years.front().bootstrapped;
+  report::Table t;
+  t.header = {"year", "members", "controls", "members: " + value, "controls: " + value, difference_name(o.spec.kind)};
+  if (boot) t.header.push_back(std::string(difference_name(o.spec.kind)) + ": pair bootstrap BCa interval");
+  if (ratio) t.header.push_back(ratio);
+  if (o.spec.kind == EffectKind::Binary) t.header.push_back("odds ratio");
+  if (did) t.header.push_back("difference in differences (change from the baseline year)");
+  t.header.push_back("naive difference (all members against all non-members, unmatched)");
+  for (size_t y = 0; y < o.years.size(); ++y) {
+    const YearEffect& e = o.years[y];
+    std::vector<Cell> row = {Cell::of_text(std::to_string(e.year)), Cell::of_count(static_cast<double>(e.treated.rows)),
+                             Cell::of_count(static_cast<double>(e.control.rows)), group_cell(u, o.spec.kind, e.treated),
+                             group_cell(u, o.spec.kind, e.control), interval_cell(u, e.difference)};
+    if (boot) {
+      row.push_back(Cell::of_number(e.bootstrapped ? report::format_bounds(u, e.bootstrap.bca_lower, e.bootstrap.bca_upper) : "."));
+    }
+    if (ratio) row.push_back(interval_cell(Unit::Ratio, e.ratio));
+    if (o.spec.kind == EffectKind::Binary) row.push_back(interval_cell(Unit::Ratio, e.odds_ratio));
+    if (did) row.push_back(interval_cell(u, e.did));
+    row.push_back(interval_cell(u, naive[y]));
+    const size_t r = t.add_row(std::move(row));
+    // A group's value, the other's and what is computed from both are masked together.
+    std::vector<CellRef> linked;
+    for (size_t c = 3; c + 1 < t.header.size(); ++c) linked.push_back({r, c});
+    t.linked.push_back(std::move(linked));
+  }
+  protect_yearly_counts(t);
+  return t;
+}
+
+report::Table mortality_table(const AdjustedMortality& m) {
+  report::Table t;
+  t.header = {"year", "members", "controls", "members: risk of death in the year", "controls: risk of death in the year",
+              "risk difference", "adjusted odds ratio"};
+  for (const auto& e : m.years) {
+    const size_t r = t.add_row({Cell::of_text(std::to_string(e.year)), Cell::of_count(static_cast<double>(e.treated.rows)),
+                                Cell::of_count(static_cast<double>(e.control.rows)),
+                                group_cell(Unit::Proportion, EffectKind::Binary, e.treated),
+                                group_cell(Unit::Proportion, EffectKind::Binary, e.control),
+                                interval_cell(Unit::Proportion, e.difference), interval_cell(Unit::Ratio, e.odds_ratio)});
+    t.linked.push_back({{r, 3}, {r, 4}, {r, 5}, {r, 6}});
+  }
+  protect_yearly_counts(t);
+  return t;
+}
+
+// ---- Charts ------------------------------------------------------------------
+
+// Weighted histograms of the distance by group, with the units of each bin.
+Chart distance_chart(const PropensityModel& pm, const std::vector<double>* weights, const std::string& title) {
   double lo = INFINITY, hi = -INFINITY;
   for (double d : pm.distance) {
     lo = std::min(lo, d);
@@ -152,285 +178,284 @@ std::vector<Histogram> distance_histograms(const PropensityModel& pm, const std:
   }
   const int bins = 30;
   const double width = (hi - lo) / bins > 0 ? (hi - lo) / bins : 1;
-  std::vector<Histogram> out;
+  Chart c;
+  c.kind = ChartKind::Histograms;
+  c.options.title = title;
+  c.options.x_label = "distance";
+  c.options.y_label = "density";
   for (int g : {1, 0}) {
     Histogram h;
     h.label = g ? "members" : "controls";
     h.color = g ? kTreatedColor : kControlColor;
     for (int k = 0; k <= bins; ++k) h.edges.push_back(lo + k * width);
     h.density.assign(bins, 0.0);
+    std::vector<double> units(bins, 0.0);
     double total = 0;
     for (size_t i = 0; i < pm.distance.size(); ++i) {
       if (pm.treated[i] != g) continue;
       const double w = weights ? (*weights)[i] : 1.0;
       if (w <= 0) continue;
-      const int k = std::min(bins - 1, static_cast<int>((pm.distance[i] - lo) / width));
-      h.density[static_cast<size_t>(k)] += w;
+      const size_t k = static_cast<size_t>(std::min(bins - 1, static_cast<int>((pm.distance[i] - lo) / width)));
+      h.density[k] += w;
+      units[k] += 1;
       total += w;
     }
     for (double& d : h.density) d = total > 0 ? d / (total * width) : 0;
-    out.push_back(std::move(h));
+    c.histograms.push_back(std::move(h));
+    c.bin_counts.push_back(std::move(units));
   }
-  return out;
+  return c;
 }
 
-// One point per year with its interval, read from a field of YearEffect by
-// `point` (a group's value or an estimate).
-template <class Field>
-ChartSeries interval_series(const std::string& label, const char* color, const std::vector<YearEffect>& years,
-                            const Field YearEffect::*field, double Field::*point) {
+Chart love_plot(const BalanceReport& b) {
+  Chart c;
+  c.kind = ChartKind::Dots;
+  ChartSeries before, after;
+  before.label = "before";
+  before.color = "#999999";
+  after.label = "after";
+  after.color = kTreatedColor;
+  for (size_t i = 0; i < b.after.size(); ++i) {
+    c.dot_labels.push_back(b.after[i].name);
+    before.y.push_back(std::abs(b.before[i].balance_stat));
+    after.y.push_back(std::abs(b.after[i].balance_stat));
+  }
+  c.series = {before, after};
+  c.options.title = "Love plot: absolute standardized differences";
+  c.options.x_label = "|standardized mean difference| (raw difference for 0/1 terms)";
+  c.options.reference_x = {b.threshold};
+  return c;
+}
+
+// One point per year with its interval, each point tied to its table cell.
+void add_series(Chart& c, const std::string& label, const char* color, const std::vector<YearEffect>& years, size_t table,
+                size_t column, double offset, bool line, auto value_of) {
   ChartSeries s;
   s.label = label;
   s.color = color;
-  for (const auto& e : years) {
-    s.x.push_back(e.year);
-    s.y.push_back((e.*field).*point);
-    s.lower.push_back((e.*field).lower);
-    s.upper.push_back((e.*field).upper);
-  }
-  return s;
-}
-
-// A group's values, shifted sideways by `offset` so that two groups do not overlap.
-ChartSeries series_of(const std::string& label, const char* color, const std::vector<YearEffect>& years,
-                      const GroupValue YearEffect::*group, double offset) {
-  ChartSeries s = interval_series(label, color, years, group, &GroupValue::value);
   s.offset = offset;
-  return s;
+  s.line = line;
+  std::vector<std::optional<DocumentCell>> cells;
+  for (size_t r = 0; r < years.size(); ++r) {
+    const auto [v, lo, hi] = value_of(years[r]);
+    s.x.push_back(years[r].year);
+    s.y.push_back(v);
+    s.lower.push_back(lo);
+    s.upper.push_back(hi);
+    cells.push_back(DocumentCell{table, {r, column}});
+  }
+  c.series.push_back(std::move(s));
+  c.point_cells.push_back(std::move(cells));
 }
 
-// Estimates as points with intervals, not joined.
-ChartSeries estimate_series(const std::string& label, const char* color, const std::vector<YearEffect>& years,
-                            const Estimate YearEffect::*field) {
-  ChartSeries s = interval_series(label, color, years, field, &Estimate::estimate);
-  s.line = false;
-  return s;
+struct Triple {
+  double v, lo, hi;
+};
+Triple of_group(const GroupValue& g) { return {g.value, g.lower, g.upper}; }
+Triple of_estimate(const Estimate& e) { return {e.estimate, e.lower, e.upper}; }
+
+Chart year_chart(const std::string& title, const std::string& y_label) {
+  Chart c;
+  c.options.integer_x = true;
+  c.options.x_label = "programme year (years after enrolment)";
+  c.options.title = title;
+  c.options.y_label = y_label;
+  return c;
 }
 
 }  // namespace
 
-StudyReport build_study_report(const StudyReportInput& in) {
+StudyResults collect_study_results(const StudyReportInput& in) {
   const StudySpec& spec = in.spec;
   const PropensityModel& pm = in.propensity;
-  const Matching& m = in.matching;
-  StudyReport r;
-
-  // ---- JSON ----------------------------------------------------------------
-  nlohmann::json j;
-  j["program"] = std::string(kProgramName) + " " + kVersion;
-  j["study"] = {{"name", spec.name}, {"title", spec.title}, {"file", spec.path}, {"file_hash_fnv1a64", fnv1a_hex(spec.text)},
-                {"seed", spec.seed}};
+  StudyResults r;
+  r.program = std::string(kProgramName) + " " + kVersion;
+  r.name = spec.name;
+  r.title = spec.title;
+  r.file = spec.path;
+  r.file_hash = fnv1a_hex(spec.text);
+  r.seed = spec.seed;
+  r.data.generated = spec.generate.has_value();
   if (spec.generate) {
-    j["data"] = {{"generated", true},
-                 {"programme", spec.generate->programme},
-                 {"patients", spec.generate->patients},
-                 {"years", spec.generate->years},
-                 {"seed", spec.generate->seed},
-                 {"engagement", spec.generate->engagement},
-                 {"truth_file", "truth.json"}};
+    r.data.programme = spec.generate->programme;
+    r.data.patients = spec.generate->patients;
+    r.data.years = spec.generate->years;
+    r.data.seed = spec.generate->seed;
+    r.data.engagement = spec.generate->engagement;
+    r.data.reduced_from = spec.reduced_from;
   } else {
-    j["data"] = {{"generated", false}, {"file", spec.data_file}};
+    r.data.file = spec.data_file;
+    r.data.file_hash = in.data_file_hash;
   }
   nlohmann::json coef = nlohmann::json::object();
-  for (size_t k = 0; k < pm.fit.names.size(); ++k) coef[pm.fit.names[k]] = num(pm.fit.coefficients[static_cast<Eigen::Index>(k)]);
-  j["propensity"] = {{"formula", spec.design.formula}, {"converged", pm.fit.converged}, {"iterations", pm.fit.iterations},
-                     {"coefficients", coef}};
-  j["matching"] = spec.design.to_json(&m);
-  j["matching"]["matched_treated"] = count_json(static_cast<double>(m.matched_treated));
-  j["matching"]["matched_controls"] = count_json(static_cast<double>(m.matched_controls));
-  nlohmann::json bal = balance_to_json(in.balance);
-  for (auto& [key, v] : bal["sample_sizes"].items()) {
+  for (size_t k = 0; k < pm.fit.names.size(); ++k) {
+    const double b = pm.fit.coefficients[static_cast<Eigen::Index>(k)];
+    coef[pm.fit.names[k]] = std::isfinite(b) ? nlohmann::json(b) : nlohmann::json(nullptr);
+  }
+  r.propensity = {{"formula", spec.design.formula}, {"converged", pm.fit.converged}, {"iterations", pm.fit.iterations},
+                  {"coefficients", coef}};
+  r.matching = spec.design.to_json(&in.matching);
+  r.matching["matched_treated"] = masked_count(static_cast<double>(in.matching.matched_treated));
+  r.matching["matched_controls"] = masked_count(static_cast<double>(in.matching.matched_controls));
+  r.balance = balance_to_json(in.balance);
+  for (auto& [key, v] : r.balance["sample_sizes"].items()) {
     if (key.find("ess") != std::string::npos) continue;
-    v["control"] = count_json(v["control"].get<double>());
-    v["treated"] = count_json(v["treated"].get<double>());
+    v["control"] = masked_count(v["control"].get<double>());
+    v["treated"] = masked_count(v["treated"].get<double>());
   }
-  j["balance"] = bal;
-  nlohmann::json outcomes = nlohmann::json::array();
-  for (size_t k = 0; k < in.effects.size(); ++k) {
-    const auto& o = in.effects[k];
-    nlohmann::json years = nlohmann::json::array();
-    for (size_t y = 0; y < o.years.size(); ++y) {
-      nlohmann::json yj = year_json(o.years[y], o.spec.kind, !o.spec.baseline_column.empty());
-      yj["naive_difference"] = estimate_json(in.naive[k].years[y].difference);
-      years.push_back(std::move(yj));
-    }
-    outcomes.push_back({{"name", o.spec.name},
-                        {"column", o.spec.column},
-                        {"kind", kind_name(o.spec.kind)},
-                        {"value", labels_of(o.spec.kind).value},
-                        {"by_year", years}});
+  r.outcomes = in.effects;
+  for (const auto& o : in.naive) {
+    std::vector<Estimate> n;
+    for (const auto& y : o.years) n.push_back(y.difference);
+    r.naive.push_back(std::move(n));
   }
-  j["outcomes"] = outcomes;
-  if (in.mortality) {
-    nlohmann::json years = nlohmann::json::array();
-    for (const auto& e : in.mortality->years) {
-      years.push_back({{"year", e.year},
-                       {"treated_risk", group_json(e.treated)},
-                       {"control_risk", group_json(e.control)},
-                       {"risk_difference", estimate_json(e.difference)},
-                       {"adjusted_odds_ratio", estimate_json(e.odds_ratio)},
-                       {"clusters", e.clusters}});
-    }
-    j["adjusted_mortality"] = {{"covariates", in.mortality->spec.covariates}, {"by_year", years}};
-  }
-  j["confidence_level"] = spec.level;
-  r.json = j.dump(2);
-
-  // ---- Markdown --------------------------------------------------------------
-  std::string md = "# " + spec.title + "\n\n";
-  md += fmt::format("Study `{}` ({}), study file hash {}, seed {}, {} {}.\n\n", spec.name, spec.path, fnv1a_hex(spec.text),
-                    spec.seed, kProgramName, kVersion);
-  md += "## Design\n\n";
-  md += fmt::format("- Propensity model: `{}` (binomial; {} iterations{})\n", spec.design.formula, pm.fit.iterations,
-                    pm.fit.converged ? "" : ", NOT converged");
-  md += "- Matching: " + spec.design.describe(&m) + "\n";
-  md += fmt::format("- Standard errors: cluster-robust by matched set; {:.0f}% confidence intervals\n\n", 100 * spec.level);
-  md += "## Sample sizes\n\n" + sizes_table(in.balance.sizes) + "\n";
-  md += fmt::format("## Balance\n\nStandardized mean differences (raw differences for 0/1 terms); flagged above {}.\n\n",
-                    in.balance.threshold) +
-        balance_table(in.balance) + "\n";
-  md += "## Effects by year\n\n";
-  for (size_t k = 0; k < in.effects.size(); ++k) {
-    const auto& o = in.effects[k];
-    md += "### " + o.spec.name + "\n\n" + outcome_table(o, in.naive[k], o.spec.kind == EffectKind::Spending ? 1 : 3) + "\n";
-  }
-  if (in.mortality) {
-    md += "### Death in the year, adjusted odds ratio\n\nLogistic regression of death on enrolment and `" +
-          in.mortality->spec.covariates + "` among those alive at the start of the year.\n\n";
-    md += md_header({"year", "members", "controls", "members: risk", "controls: risk", "adjusted odds ratio"});
-    for (const auto& e : in.mortality->years) {
-      md += md_row({std::to_string(e.year), count_text(static_cast<double>(e.treated.rows)),
-                    count_text(static_cast<double>(e.control.rows)), fmt_num(e.treated.value, 4), fmt_num(e.control.value, 4),
-                    fmt_ci(e.odds_ratio)});
-    }
-    md += "\n";
-  }
-  r.markdown = md;
-
-  // ---- HTML ------------------------------------------------------------------
-  std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + html_escape(spec.title) +
-                  "</title>\n<style>body{font-family:sans-serif;max-width:960px;margin:2em auto;color:#222}"
-                  "table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;"
-                  "text-align:right}th{background:#f4f4f4}td:first-child{text-align:left}svg{display:block;margin:1em 0}"
-                  "</style></head><body>\n";
-  // Markdown tables as HTML: convert the same content line by line.
-  auto md_to_html = [](const std::string& text) {
-    std::string out;
-    bool in_table = false, header = false;
-    size_t start = 0;
-    while (start < text.size()) {
-      size_t end = text.find('\n', start);
-      if (end == std::string::npos) end = text.size();
-      const std::string line = text.substr(start, end - start);
-      start = end + 1;
-      if (line.rfind("|", 0) == 0) {
-        if (line.find("---") != std::string::npos) continue;
-        if (!in_table) {
-          out += "<table>\n";
-          in_table = true;
-          header = true;
-        }
-        out += "<tr>";
-        size_t p = 1;
-        while (p < line.size()) {
-          const size_t q = line.find('|', p);
-          if (q == std::string::npos) break;
-          std::string cell = line.substr(p, q - p);
-          cell.erase(0, cell.find_first_not_of(' '));
-          cell.erase(cell.find_last_not_of(' ') + 1);
-          out += (header ? "<th>" : "<td>") + html_escape(cell) + (header ? "</th>" : "</td>");
-          p = q + 1;
-        }
-        out += "</tr>\n";
-        header = false;
-        continue;
-      }
-      if (in_table) {
-        out += "</table>\n";
-        in_table = false;
-      }
-      if (line.rfind("### ", 0) == 0) {
-        out += "<h3>" + html_escape(line.substr(4)) + "</h3>\n";
-      } else if (line.rfind("## ", 0) == 0) {
-        out += "<h2>" + html_escape(line.substr(3)) + "</h2>\n";
-      } else if (line.rfind("# ", 0) == 0) {
-        out += "<h1>" + html_escape(line.substr(2)) + "</h1>\n";
-      } else if (line.rfind("- ", 0) == 0) {
-        out += "<p>&bull; " + html_escape(line.substr(2)) + "</p>\n";
-      } else if (!line.empty()) {
-        out += "<p>" + html_escape(line) + "</p>\n";
-      }
-    }
-    if (in_table) out += "</table>\n";
-    return out;
-  };
-  // Split the Markdown at "## Effects by year" to place charts beside their tables.
-  const size_t effects_at = md.find("## Effects by year");
-  const size_t balance_at = md.find("## Balance");
-  h += md_to_html(md.substr(0, balance_at));
-  {
-    ChartOptions o;
-    o.title = "Propensity score before matching";
-    o.x_label = "distance";
-    o.y_label = "density";
-    h += svg_histograms(distance_histograms(pm, nullptr), o);
-    o.title = "Propensity score after matching (weighted)";
-    h += svg_histograms(distance_histograms(pm, &m.weights), o);
-  }
-  h += md_to_html(md.substr(balance_at, effects_at - balance_at));
-  {
-    std::vector<std::string> terms;
-    ChartSeries before, after;
-    before.label = "before";
-    before.color = "#999999";
-    after.label = "after";
-    after.color = kTreatedColor;
-    for (size_t i = 0; i < in.balance.after.size(); ++i) {
-      terms.push_back(in.balance.after[i].name);
-      before.y.push_back(std::abs(in.balance.before[i].balance_stat));
-      after.y.push_back(std::abs(in.balance.after[i].balance_stat));
-    }
-    ChartOptions o;
-    o.title = "Love plot: absolute standardized differences";
-    o.x_label = "|standardized mean difference| (raw difference for 0/1 terms)";
-    o.reference_x = {in.balance.threshold};
-    h += svg_dot_chart(terms, {before, after}, o);
-  }
-  h += "<h2>Effects by year</h2>\n";
-  for (size_t k = 0; k < in.effects.size(); ++k) {
-    const auto& o = in.effects[k];
-    const Labels l = labels_of(o.spec.kind);
-    h += "<h3>" + html_escape(o.spec.name) + "</h3>\n";
-    ChartOptions c;
-    c.integer_x = true;
-    c.x_label = "year after enrolment";
-    c.title = o.spec.name + " by group";
-    c.y_label = l.value;
-    h += svg_xy_chart({series_of("members", kTreatedColor, o.years, &YearEffect::treated, 0.08),
-                       series_of("controls", kControlColor, o.years, &YearEffect::control, -0.08)},
-                      c);
-    c.title = std::string(l.difference) + " by year";
-    c.y_label = l.difference;
-    c.reference_y = 0.0;
-    h += svg_xy_chart({estimate_series(l.difference, "#333333", o.years, &YearEffect::difference)}, c);
-    const std::string md_table = outcome_table(o, in.naive[k], o.spec.kind == EffectKind::Spending ? 1 : 3);
-    h += md_to_html(md_table);
-  }
-  if (in.mortality) {
-    ChartOptions c;
-    c.integer_x = true;
-    c.x_label = "year after enrolment";
-    c.title = "Adjusted odds ratio of death by year";
-    c.y_label = "odds ratio";
-    c.reference_y = 1.0;
-    h += "<h3>Death in the year, adjusted odds ratio</h3>\n";
-    h += svg_xy_chart({estimate_series("adjusted odds ratio", "#333333", in.mortality->years, &YearEffect::odds_ratio)}, c);
-    const size_t at = md.find("### Death in the year");
-    h += md_to_html(md.substr(md.find('\n', at) + 1));
-  }
-  h += "</body></html>\n";
-  r.html = h;
+  r.mortality = in.mortality;
+  r.level = spec.level;
+  r.clustered_on = spec.design.matching.replace ? "patient" : "matched set";
   return r;
+}
+
+namespace {
+
+// The bullets of "Data and design".
+std::vector<std::string> design_bullets(const StudyResults& r, const StudyReportInput& in) {
+  const PropensityModel& pm = in.propensity;
+  const bool replace = in.spec.design.matching.replace;
+  return {
+      "Data: " + r.data.describe() + ".",
+      fmt::format("Study file {} (FNV-1a {}), seed {}, {}.", r.file, r.file_hash, r.seed, r.program),
+      fmt::format("Propensity model: `{}` (binomial {}; {} iterations{}).", in.spec.design.formula,
+                  to_string(in.spec.design.propensity.link), pm.fit.iterations, pm.fit.converged ? "" : ", NOT converged"),
+      "Matching: " + in.spec.design.describe(&in.matching) + ".",
+      fmt::format("Standard errors: cluster-robust (sandwich::vcovCL: HC0 x G/(G-1)), clustered on {}; the naive "
+                  "comparison clusters on patients.",
+                  replace ? "patients (matching with replacement: matched sets overlap)" : "matched sets"),
+      fmt::format("Intervals: {:g}% confidence intervals, each after the estimate it belongs to (a group's value, a "
+                  "difference, a ratio); ratios' intervals come from the log scale.",
+                  100 * r.level),
+      fmt::format("Small cells: counts of 1 to 9 patients, and figures from which one could be derived, show as \"{}\" "
+                  "or \"{}\".",
+                  kSmallCountText, kMaskedText),
+  };
+}
+
+// The summary, read from the tables after the small-cell rule.
+std::vector<std::string> summary_of(const StudyResults& r, const Document& doc, size_t sizes,
+                                    const std::vector<size_t>& outcome_tables, std::optional<size_t> mortality_table) {
+  std::vector<std::string> s;
+  const report::Table& sz = doc.tables[sizes];
+  s.push_back(fmt::format("{} members were matched to {} non-members; standard errors are clustered on {}; intervals "
+                          "are {:g}% confidence intervals.",
+                          sz.rows[1][2].text, sz.rows[1][1].text, r.clustered_on == "patient" ? "patients" : "matched sets",
+                          100 * r.level));
+  if (!r.data.generated) s.push_back("Data: " + r.data.describe() + ".");
+  if (r.data.generated) {
+    s.push_back("The data are synthetic: the generator planted the effects of enrolment, so recovering them checks the "
+                "code, not the programme.");
+  }
+  if (r.data.reduced_from > 0) {
+    s.push_back(fmt::format("Reduced run: {} patients instead of the study file's {}.", r.data.patients, r.data.reduced_from));
+  }
+  for (size_t k = 0; k < r.outcomes.size(); ++k) {
+    const OutcomeEffects& o = r.outcomes[k];
+    const report::Table& t = doc.tables[outcome_tables[k]];
+    if (t.rows.empty()) continue;
+    auto at = [&](size_t row) { return fmt::format("{} in year {}", t.rows[row][5].text, t.rows[row][0].text); };
+    std::string line = fmt::format("{}: {} {}", o.spec.name, difference_in_units(o.spec), at(0));
+    if (t.rows.size() > 1) line += ", " + at(t.rows.size() - 1);
+    s.push_back(line + ".");
+  }
+  if (mortality_table) {
+    const report::Table& t = doc.tables[*mortality_table];
+    std::string line = "Death in the year: adjusted odds ratio of enrolment";
+    for (size_t row = 0; row < t.rows.size(); ++row) {
+      if (row == 0 || row + 1 == t.rows.size() || row + 2 == t.rows.size()) {
+        line += fmt::format("{} {} in year {}", row == 0 ? "" : ",", t.rows[row][6].text, t.rows[row][0].text);
+      }
+    }
+    s.push_back(line + ".");
+  }
+  return s;
+}
+
+void outcome_section(Document& doc, const OutcomeEffects& o, const std::vector<Estimate>& naive) {
+  doc.section(o.spec.name, 3);
+  const size_t table = doc.tables.size();  // the table added below
+  const std::string value = StudyResults::value_label(o.spec);
+  Chart groups = year_chart(o.spec.name + " by group", value);
+  add_series(groups, "members", kTreatedColor, o.years, table, 3, 0.08, true, [](const YearEffect& e) { return of_group(e.treated); });
+  add_series(groups, "controls", kControlColor, o.years, table, 4, -0.08, true,
+             [](const YearEffect& e) { return of_group(e.control); });
+  doc.chart(std::move(groups));
+  Chart diff = year_chart(std::string(difference_name(o.spec.kind)) + " by year", difference_name(o.spec.kind));
+  diff.options.reference_y = 0.0;
+  add_series(diff, difference_name(o.spec.kind), "#333333", o.years, table, 5, 0, false,
+             [](const YearEffect& e) { return of_estimate(e.difference); });
+  doc.chart(std::move(diff));
+  doc.table(outcome_table(o, naive));
+}
+
+}  // namespace
+
+Document study_document(const StudyResults& r, const StudyReportInput& in) {
+  Document doc;
+  doc.title = r.title;
+  doc.section("Data and design");
+  doc.bullets(design_bullets(r, in));
+  doc.section("Sample sizes");
+  const size_t sizes = doc.table(sizes_table(in.balance.sizes));
+  doc.section("Balance");
+  doc.paragraph(fmt::format("Standardized mean differences (raw differences in proportion for 0/1 terms), the treated "
+                            "group's SD before matching as denominator; flagged above {}.",
+                            in.balance.threshold));
+  doc.chart(distance_chart(in.propensity, nullptr, "Propensity score before matching"));
+  doc.chart(distance_chart(in.propensity, &in.matching.weights, "Propensity score after matching (weighted)"));
+  doc.table(balance_table(in.balance));
+  doc.chart(love_plot(in.balance));
+  doc.section("Effects by year");
+  doc.paragraph("Members against their matched controls, weighted by the matching weights, by programme year (year k: "
+                "the k-th year after the index date), among those observed in the year. Each interval follows the "
+                "estimate it belongs to.");
+  std::vector<size_t> outcome_tables;
+  for (size_t k = 0; k < r.outcomes.size(); ++k) {
+    outcome_section(doc, r.outcomes[k], r.naive[k]);
+    outcome_tables.push_back(doc.tables.size() - 1);
+  }
+  std::optional<size_t> mortality;
+  if (r.mortality) {
+    doc.section("Death in the year, adjusted odds ratio", 3);
+    doc.paragraph("Logistic regression of death on enrolment and `" + r.mortality->spec.covariates +
+                  "` among those alive at the start of the year; the odds ratio of enrolment, all else equal.");
+    const size_t table = doc.tables.size();
+    Chart c = year_chart("Adjusted odds ratio of death by year", "odds ratio");
+    c.options.reference_y = 1.0;
+    add_series(c, "adjusted odds ratio", "#333333", r.mortality->years, table, 6, 0, false,
+               [](const YearEffect& e) { return of_estimate(e.odds_ratio); });
+    doc.chart(std::move(c));
+    mortality = doc.table(mortality_table(*r.mortality));
+  }
+  // A year's members and controls are the same figure in every yearly table.
+  std::map<std::pair<std::string, size_t>, std::vector<DocumentCell>> same;
+  for (size_t t : outcome_tables) {
+    for (size_t row = 0; row < doc.tables[t].rows.size(); ++row) {
+      for (size_t c : {1, 2}) same[{doc.tables[t].rows[row][0].text, c}].push_back({t, {row, c}});
+    }
+  }
+  if (mortality) {
+    for (size_t row = 0; row < doc.tables[*mortality].rows.size(); ++row) {
+      for (size_t c : {1, 2}) same[{doc.tables[*mortality].rows[row][0].text, c}].push_back({*mortality, {row, c}});
+    }
+  }
+  for (auto& [key, cells] : same) doc.linked.push_back(std::move(cells));
+  report::apply_small_cell_rule(doc);
+  doc.summary = summary_of(r, doc, sizes, outcome_tables, mortality);
+  return doc;
+}
+
+StudyReport build_study_report(const StudyReportInput& in) {
+  const StudyResults results = collect_study_results(in);
+  const Document doc = study_document(results, in);
+  return {to_json(results).dump(2), report::render_markdown(doc), report::render_html(doc)};
 }
 
 }  // namespace impactsim

@@ -1,18 +1,23 @@
-// A study's results as results.json (every number), report.md (tables,
-// readable in a diff) and report.html (self-contained: tables and inline SVG
-// charts). Small-cell rule of claims publications: counts from 1 to 9 appear
-// as "<10"; no patient-level rows appear anywhere.
+// A study's results and reports: results.json (every number: StudyResults,
+// study_results.hpp), and one report Document (engine/report) rendered as
+// report.md (readable in a diff) and report.html (self-contained: tables and
+// inline SVG charts). The document opens with a summary of the headline
+// results, says where the data came from (synthetic or a file, with its
+// hash; a reduced run), what the standard errors are clustered on and which
+// estimate each interval belongs to; the small-cell rule is applied to it
+// once (engine/report/small_cells.hpp), and no patient-level row appears.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "engine/report/document.hpp"
 #include "models/balance/balance.hpp"
 #include "models/effects/effects.hpp"
-#include "models/matching/nearest_neighbor.hpp"
-#include "models/propensity/propensity.hpp"
+#include "models/matching/matching_design.hpp"
 #include "studies/impact/study.hpp"
+#include "studies/impact/study_results.hpp"
 
 namespace impactsim {
 
@@ -24,8 +29,14 @@ struct StudyReportInput {
   const std::vector<OutcomeEffects>& effects;
   const std::vector<OutcomeEffects>& naive;  // all members against all non-members, before matching
   const std::optional<AdjustedMortality>& mortality;
-  std::string truth_path;  // truth.json of a generated cohort, or empty
+  std::string data_file_hash;  // FNV-1a of the cohort file's bytes, when read from a file
 };
+
+// The run's results, as results.json holds them.
+StudyResults collect_study_results(const StudyReportInput& in);
+
+// The report document, small-cell rule applied.
+report::Document study_document(const StudyResults& results, const StudyReportInput& in);
 
 struct StudyReport {
   std::string json, markdown, html;

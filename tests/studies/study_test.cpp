@@ -93,7 +93,7 @@ TEST(Studies, StudyFileErrorsNameTheLine) {
   EXPECT_NE(with("ratio = 1", "ratio = \"one\"").find("key \"design.ratio\": expected an integer, found a string"),
             std::string::npos);
   EXPECT_NE(with("formula = ", "formulas = ").find("missing required key \"design.formula\""), std::string::npos);
-  EXPECT_NE(with("kind = \"count\"", "kind = \"rate\"").find("is not binary, count, spending or event_by_year"), std::string::npos);
+  EXPECT_NE(with("kind = \"count\"", "kind = \"rate\"").find("is not binary, count, spending, mean or event_by_year"), std::string::npos);
   EXPECT_NE(with("caliper = 0.2", "caliper = -0.2").find("the caliper must be positive"), std::string::npos);
   EXPECT_NE(with("[data.generate]", "[data]\nfile = \"x.h5\"\n[data.generate]").find("either file or [data.generate]"),
             std::string::npos);

@@ -62,7 +62,7 @@ Replicate run_replicate(int r, int64_t patients, bool engagement) {
 
   Replicate out;
   const int year = 2;
-  OutcomeSpec fundus{"fundus", "fundus_2y", EffectKind::Binary, {year}, false, "", false};
+  OutcomeSpec fundus{"fundus", "fundus_2y", EffectKind::Binary, {year}, false, "", "", false};
   const YearEffect e = estimate_effects(matched, c.yearly, {fundus})[0].years[0];
   out.rd = e.difference.estimate;
   out.rd_se = e.difference.std_error;

@@ -1,0 +1,289 @@
+#include "studies/impact/study_results.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "engine/error.hpp"
+#include "engine/report/small_cells.hpp"
+
+namespace impactsim {
+namespace {
+
+nlohmann::json num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+nlohmann::json count_json(double n) { return is_small_count(n) ? nlohmann::json(kSmallCountText) : nlohmann::json(n); }
+nlohmann::json count_json(size_t n) {
+  return n == kMaskedCount ? nlohmann::json(kSmallCountText) : count_json(static_cast<double>(n));
+}
+
+nlohmann::json estimate_json(const Estimate& e) {
+  return {{"estimate", num(e.estimate)}, {"std_error", num(e.std_error)}, {"lower", num(e.lower)},
+          {"upper", num(e.upper)},       {"p_value", num(e.p_value)}};
+}
+
+nlohmann::json group_json(const GroupValue& g) {
+  nlohmann::json j = {{"value", num(g.value)}, {"lower", num(g.lower)}, {"upper", num(g.upper)}, {"patients", count_json(g.rows)}};
+  if (!std::isnan(g.events)) j["events"] = count_json(g.events);
+  return j;
+}
+
+const char* kind_name(const OutcomeSpec& s) {
+  switch (s.kind) {
+    case EffectKind::Binary: return "binary";
+    case EffectKind::Count: return "count";
+    case EffectKind::Mean: return s.unit == "euros" ? "spending" : "mean";
+  }
+  return "";
+}
+
+nlohmann::json year_json(const YearEffect& e, EffectKind kind, bool has_did) {
+  nlohmann::json j = {{"year", e.year},
+                      {"treated", group_json(e.treated)},
+                      {"control", group_json(e.control)},
+                      {"difference", estimate_json(e.difference)},
+                      {"clusters", e.clusters}};
+  if (kind != EffectKind::Mean) j["ratio"] = estimate_json(e.ratio);
+  if (kind == EffectKind::Binary) j["odds_ratio"] = estimate_json(e.odds_ratio);
+  if (has_did) j["difference_in_differences"] = estimate_json(e.did);
+  if (e.bootstrapped) {
+    j["bootstrap"] = {{"replicates", e.bootstrap.replicates},
+                      {"std_error", num(e.bootstrap.std_error)},
+                      {"percentile", {num(e.bootstrap.percentile_lower), num(e.bootstrap.percentile_upper)}},
+                      {"bca", {num(e.bootstrap.bca_lower), num(e.bootstrap.bca_upper)}}};
+  }
+  return j;
+}
+
+// ---- Reading -----------------------------------------------------------------
+
+struct Reader {
+  const std::string& where;
+
+  [[noreturn]] void fail(const std::string& what) const {
+    throw InputError(where + ": " + what + "; is it a results.json written by impactsim run?");
+  }
+  const nlohmann::json& at(const nlohmann::json& j, const char* key) const {
+    if (!j.is_object() || !j.contains(key)) fail(fmt::format("no \"{}\"", key));
+    return j[key];
+  }
+  double number(const nlohmann::json& j, const char* key) const {
+    if (!j.contains(key) || j[key].is_null()) return NAN;
+    if (!j[key].is_number()) fail(fmt::format("\"{}\" is not a number", key));
+    return j[key].get<double>();
+  }
+  size_t count(const nlohmann::json& j, const char* key) const {
+    const nlohmann::json& v = at(j, key);
+    if (v.is_string() && v.get<std::string>() == kSmallCountText) return kMaskedCount;
+    if (!v.is_number()) fail(fmt::format("\"{}\" is not a count", key));
+    return static_cast<size_t>(v.get<double>());
+  }
+  Estimate estimate(const nlohmann::json& j, const char* key) const {
+    Estimate e;
+    if (!j.contains(key)) return e;
+    const nlohmann::json& v = j[key];
+    e.estimate = number(v, "estimate");
+    e.std_error = number(v, "std_error");
+    e.lower = number(v, "lower");
+    e.upper = number(v, "upper");
+    e.p_value = number(v, "p_value");
+    return e;
+  }
+  GroupValue group(const nlohmann::json& j, const char* key) const {
+    const nlohmann::json& v = at(j, key);
+    GroupValue g;
+    g.value = number(v, "value");
+    g.lower = number(v, "lower");
+    g.upper = number(v, "upper");
+    g.rows = count(v, "patients");
+    if (v.contains("events")) {
+      const size_t e = count(v, "events");
+      g.events = e == kMaskedCount ? static_cast<double>(kMaskedCount) : static_cast<double>(e);
+    }
+    return g;
+  }
+  std::string text(const nlohmann::json& j, const char* key, const std::string& fallback = "") const {
+    if (!j.contains(key)) return fallback;
+    if (!j[key].is_string()) fail(fmt::format("\"{}\" is not a string", key));
+    return j[key].get<std::string>();
+  }
+};
+
+OutcomeEffects outcome_of(const Reader& r, const nlohmann::json& o, std::vector<Estimate>& naive) {
+  OutcomeEffects oe;
+  oe.spec.name = r.text(o, "name");
+  oe.spec.column = r.text(o, "column");
+  const std::string kind = r.text(o, "kind");
+  if (kind == "binary") {
+    oe.spec.kind = EffectKind::Binary;
+  } else if (kind == "count") {
+    oe.spec.kind = EffectKind::Count;
+  } else if (kind == "spending" || kind == "mean") {
+    oe.spec.kind = EffectKind::Mean;
+    oe.spec.unit = kind == "spending" ? "euros" : r.text(o, "unit");
+  } else {
+    r.fail("outcome \"" + oe.spec.name + "\": unknown kind \"" + kind + "\"");
+  }
+  for (const auto& y : r.at(o, "by_year")) {
+    YearEffect e;
+    e.year = r.at(y, "year").get<int>();
+    e.treated = r.group(y, "treated");
+    e.control = r.group(y, "control");
+    e.difference = r.estimate(y, "difference");
+    e.ratio = r.estimate(y, "ratio");
+    e.odds_ratio = r.estimate(y, "odds_ratio");
+    e.did = r.estimate(y, "difference_in_differences");
+    if (y.contains("difference_in_differences")) oe.spec.baseline_column = "baseline";
+    e.clusters = r.at(y, "clusters").get<size_t>();
+    if (y.contains("bootstrap")) {
+      const auto& b = y["bootstrap"];
+      e.bootstrapped = true;
+      e.bootstrap.replicates = r.at(b, "replicates").get<int>();
+      e.bootstrap.estimate = e.difference.estimate;
+      e.bootstrap.std_error = r.number(b, "std_error");
+      auto pair = [&](const char* key, double& lo, double& hi) {
+        const auto& v = r.at(b, key);
+        lo = v.at(0).is_number() ? v.at(0).get<double>() : NAN;
+        hi = v.at(1).is_number() ? v.at(1).get<double>() : NAN;
+      };
+      pair("percentile", e.bootstrap.percentile_lower, e.bootstrap.percentile_upper);
+      pair("bca", e.bootstrap.bca_lower, e.bootstrap.bca_upper);
+    }
+    naive.push_back(r.estimate(y, "naive_difference"));
+    oe.spec.years.push_back(e.year);
+    oe.years.push_back(e);
+  }
+  return oe;
+}
+
+}  // namespace
+
+std::string DataOrigin::describe() const {
+  if (!generated) return fmt::format("cohort file {} (FNV-1a {})", file, file_hash);
+  std::string s = fmt::format(
+      "synthetic data: a {} cohort of {} patients followed {} years, generated by impactsim (seed {}{}), with effects of "
+      "enrolment planted by the generator (truth.json)",
+      programme, patients, years, seed, engagement ? ", hidden engagement trait on" : "");
+  if (reduced_from > 0) s += fmt::format("; a reduced run: the study file asks for {} patients", reduced_from);
+  return s;
+}
+
+std::string StudyResults::value_label(const OutcomeSpec& spec) {
+  switch (spec.kind) {
+    case EffectKind::Binary: return "proportion";
+    case EffectKind::Count: return "per 100 person-years";
+    case EffectKind::Mean: return spec.unit.empty() ? "mean" : "mean (" + spec.unit + ")";
+  }
+  return "";
+}
+
+nlohmann::json to_json(const StudyResults& r) {
+  nlohmann::json j;
+  j["program"] = r.program;
+  j["study"] = {{"name", r.name}, {"title", r.title}, {"file", r.file}, {"file_hash_fnv1a64", r.file_hash}, {"seed", r.seed}};
+  const DataOrigin& d = r.data;
+  if (d.generated) {
+    j["data"] = {{"generated", true}, {"programme", d.programme}, {"patients", d.patients}, {"years", d.years},
+                 {"seed", d.seed},    {"engagement", d.engagement}, {"truth_file", "truth.json"}};
+    if (d.reduced_from > 0) j["data"]["reduced_from"] = d.reduced_from;
+  } else {
+    j["data"] = {{"generated", false}, {"file", d.file}, {"file_hash_fnv1a64", d.file_hash}};
+  }
+  j["propensity"] = r.propensity;
+  j["matching"] = r.matching;
+  j["balance"] = r.balance;
+  nlohmann::json outcomes = nlohmann::json::array();
+  for (size_t k = 0; k < r.outcomes.size(); ++k) {
+    const auto& o = r.outcomes[k];
+    nlohmann::json years = nlohmann::json::array();
+    for (size_t y = 0; y < o.years.size(); ++y) {
+      nlohmann::json yj = year_json(o.years[y], o.spec.kind, !o.spec.baseline_column.empty());
+      yj["naive_difference"] = estimate_json(r.naive[k][y]);
+      years.push_back(std::move(yj));
+    }
+    nlohmann::json oj = {{"name", o.spec.name}, {"column", o.spec.column}, {"kind", kind_name(o.spec)},
+                         {"value", StudyResults::value_label(o.spec)}, {"by_year", years}};
+    if (o.spec.kind == EffectKind::Mean) oj["unit"] = o.spec.unit;
+    outcomes.push_back(std::move(oj));
+  }
+  j["outcomes"] = outcomes;
+  if (r.mortality) {
+    nlohmann::json years = nlohmann::json::array();
+    for (const auto& e : r.mortality->years) {
+      years.push_back({{"year", e.year},
+                       {"treated_risk", group_json(e.treated)},
+                       {"control_risk", group_json(e.control)},
+                       {"risk_difference", estimate_json(e.difference)},
+                       {"adjusted_odds_ratio", estimate_json(e.odds_ratio)},
+                       {"clusters", e.clusters}});
+    }
+    j["adjusted_mortality"] = {{"covariates", r.mortality->spec.covariates}, {"by_year", years}};
+  }
+  j["confidence_level"] = r.level;
+  j["standard_errors"] = {{"clustered_on", r.clustered_on}, {"type", "cluster-robust, sandwich::vcovCL: HC0 x G/(G-1)"}};
+  return j;
+}
+
+StudyResults study_results_from_json(const nlohmann::json& j, const std::string& where) {
+  const Reader r{where};
+  if (!j.is_object() || !j.contains("study") || !j.contains("outcomes")) r.fail("not a study's results");
+  StudyResults s;
+  s.program = r.text(j, "program");
+  const auto& st = r.at(j, "study");
+  s.name = r.text(st, "name");
+  s.title = r.text(st, "title", s.name);
+  s.file = r.text(st, "file");
+  s.file_hash = r.text(st, "file_hash_fnv1a64");
+  s.seed = st.value("seed", uint64_t{1});
+  const auto& d = r.at(j, "data");
+  s.data.generated = d.value("generated", false);
+  if (s.data.generated) {
+    s.data.programme = r.text(d, "programme");
+    s.data.patients = d.value("patients", int64_t{0});
+    s.data.years = d.value("years", 0);
+    s.data.seed = d.value("seed", uint64_t{0});
+    s.data.engagement = d.value("engagement", false);
+    s.data.reduced_from = d.value("reduced_from", int64_t{0});
+  } else {
+    s.data.file = r.text(d, "file");
+    s.data.file_hash = r.text(d, "file_hash_fnv1a64");
+  }
+  s.propensity = j.value("propensity", nlohmann::json::object());
+  s.matching = j.value("matching", nlohmann::json::object());
+  s.balance = j.value("balance", nlohmann::json::object());
+  for (const auto& o : r.at(j, "outcomes")) {
+    s.naive.emplace_back();
+    s.outcomes.push_back(outcome_of(r, o, s.naive.back()));
+  }
+  if (j.contains("adjusted_mortality")) {
+    AdjustedMortality m;
+    const auto& am = j["adjusted_mortality"];
+    m.spec.covariates = r.text(am, "covariates");
+    for (const auto& y : r.at(am, "by_year")) {
+      YearEffect e;
+      e.year = r.at(y, "year").get<int>();
+      e.treated = r.group(y, "treated_risk");
+      e.control = r.group(y, "control_risk");
+      e.difference = r.estimate(y, "risk_difference");
+      e.odds_ratio = r.estimate(y, "adjusted_odds_ratio");
+      e.clusters = r.at(y, "clusters").get<size_t>();
+      m.spec.years.push_back(e.year);
+      m.years.push_back(e);
+    }
+    s.mortality = m;
+  }
+  s.level = r.number(j, "confidence_level");
+  if (!(s.level > 0 && s.level < 1)) r.fail("\"confidence_level\" is not in (0, 1)");
+  if (j.contains("standard_errors")) s.clustered_on = r.text(j["standard_errors"], "clustered_on");
+  return s;
+}
+
+StudyResults read_study_results(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path + ": cannot open the study results");
+  const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded()) throw InputError(path + ": not valid JSON");
+  return study_results_from_json(j, path);
+}
+
+}  // namespace impactsim
