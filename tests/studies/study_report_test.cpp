@@ -1,0 +1,216 @@
+// What a study's report says, and the small-cell rule on a tiny run, read
+// from the reports a reader gets.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "engine/report/small_cells.hpp"
+#include "studies/impact/study.hpp"
+#include "studies/impact/study_results.hpp"
+#include "test_util.hpp"
+
+namespace impactsim {
+namespace {
+
+const std::string kStudies = std::string(IMPACTSIM_STUDIES);
+
+struct MdTable {
+  std::string section;
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+};
+
+std::vector<std::string> cells_of(const std::string& line) {
+  std::vector<std::string> cells;
+  size_t p = 1;
+  while (p < line.size()) {
+    const size_t q = line.find(" |", p);
+    if (q == std::string::npos) break;
+    cells.push_back(line.substr(p + 1, q - p - 1));
+    p = q + 2;
+  }
+  return cells;
+}
+
+std::vector<MdTable> tables_of(const std::string& md) {
+  std::vector<MdTable> out;
+  std::istringstream in(md);
+  std::string line, section;
+  bool in_table = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("#", 0) == 0) section = line;
+    if (line.rfind("|", 0) != 0) {
+      in_table = false;
+      continue;
+    }
+    if (line.find("| --- |") == 0) continue;
+    if (!in_table) {
+      out.push_back({section, cells_of(line), {}});
+      in_table = true;
+    } else {
+      out.back().rows.push_back(cells_of(line));
+    }
+  }
+  return out;
+}
+
+bool shown(const std::string& cell) { return cell != std::string(kSmallCountText) && cell != std::string(kMaskedText); }
+double number_of(const std::string& cell) { return std::stod(cell.substr(0, cell.find(' '))); }
+
+std::string run_tiny(const std::string& study, int64_t patients, const std::string& dir, const std::string& change_from = "",
+                     const std::string& change_to = "") {
+  std::string path = kStudies + "/" + study + ".toml";
+  if (!change_from.empty()) {
+    testing::write_file(dir + "/s.toml", testing::replace_once(testing::read_file(path), change_from, change_to));
+    path = dir + "/s.toml";
+  }
+  StudySpec spec = load_study(path);
+  spec.reduce_to(patients);
+  StudyRunOptions o;
+  o.out_dir = dir + "/out";
+  o.write_matched = false;
+  std::ostringstream progress;
+  run_study(spec, o, progress);
+  return testing::read_file(dir + "/out/report.md");
+}
+
+// Every table of a 200-patient report: no count of 1 to 9 shown, none
+// derivable as a total minus its parts, as a proportion times its
+// denominator, or as the difference of two years' patients.
+TEST(StudyReport, NoCountOfOneToNineCanBeReadOrDerivedOnATinyRun) {
+  testing::TempDir dir;
+  const std::string md = run_tiny("prado_heart_failure", 200, dir.path().string());
+  const std::vector<MdTable> tables = tables_of(md);
+  ASSERT_GE(tables.size(), 9u);
+  size_t masked = 0, checked = 0;
+  for (const MdTable& t : tables) {
+    SCOPED_TRACE(t.section);
+    if (t.header.size() > 1 && t.header[1] == "control") {  // sample sizes: All = Matched + Unmatched + Discarded
+      for (size_t c : {1, 2}) {
+        double parts = 0;
+        int hidden = 0;
+        for (size_t r : {1, 3, 4}) {
+          if (shown(t.rows[r][c])) parts += number_of(t.rows[r][c]);
+          else ++hidden;
+        }
+        for (size_t r : {0, 1, 3, 4}) {
+          if (shown(t.rows[r][c])) EXPECT_FALSE(is_small_count(number_of(t.rows[r][c]))) << t.rows[r][0];
+          else ++masked;
+        }
+        if (shown(t.rows[0][c]) && hidden > 0) {
+          EXPECT_FALSE(is_small_count(number_of(t.rows[0][c]) - parts));
+        }
+        if (!shown(t.rows[1][c])) {
+          EXPECT_FALSE(shown(t.rows[2][c])) << "the ESS shows the matched count";
+        }
+        ++checked;
+      }
+      continue;
+    }
+    if (t.header.size() < 3 || t.header[1] != "members") continue;
+    for (size_t c : {1, 2}) {
+      for (size_t a = 0; a < t.rows.size(); ++a) {
+        if (!shown(t.rows[a][c])) {
+          ++masked;
+          continue;
+        }
+        const double n = number_of(t.rows[a][c]);
+        EXPECT_FALSE(is_small_count(n));
+        for (size_t b = a + 1; b < t.rows.size(); ++b) {
+          if (shown(t.rows[b][c])) {
+            EXPECT_FALSE(is_small_count(n - number_of(t.rows[b][c]))) << "years " << a << ", " << b;
+          }
+        }
+        const std::string& value = t.rows[a][c + 2];
+        if (t.header[c + 2].find("proportion") != std::string::npos || t.header[c + 2].find("risk") != std::string::npos) {
+          if (!shown(value)) continue;
+          const double p = number_of(value);
+          const double decimals = static_cast<double>(value.find(' ') - value.find('.') - 1);
+          const double slack = 0.5 * std::pow(10.0, -decimals) * n;
+          for (double events : {p * n, (1 - p) * n}) {
+            EXPECT_FALSE(events - slack >= 1 && events + slack < 10) << value << " of " << n;
+          }
+          ++checked;
+        }
+      }
+    }
+  }
+  EXPECT_GT(masked, 5u);  // the tiny run has small cells to mask
+  EXPECT_GT(checked, 2u);
+}
+
+// What a reader must know: the data are synthetic, the run was reduced, what
+// the standard errors are clustered on, which estimate an interval belongs to.
+TEST(StudyReport, SaysWhereTheDataCameFromAndWhatTheIntervalsBelongTo) {
+  testing::TempDir dir;
+  const std::string md = run_tiny("prado_heart_failure", 3000, dir.path().string());
+  EXPECT_LT(md.find("## Summary"), md.find("| "));  // the summary before any table
+  EXPECT_NE(md.find("The data are synthetic"), std::string::npos);
+  EXPECT_NE(md.find("Reduced run: 3000 patients instead of the study file's 200000"), std::string::npos);
+  EXPECT_NE(md.find("clustered on matched sets"), std::string::npos);
+  EXPECT_NE(md.find("each after the estimate it belongs to"), std::string::npos);
+  const std::string html = testing::read_file(dir.file("out/report.html"));
+  EXPECT_NE(html.find("The data are synthetic"), std::string::npos);
+  EXPECT_EQ(html.find("<!DOCTYPE html>"), html.rfind("<!DOCTYPE html>"));
+}
+
+TEST(StudyReport, WithReplacementTheClustersArePatients) {
+  testing::TempDir dir;
+  const std::string md = run_tiny("prado_heart_failure", 3000, dir.path().string(), "ratio = 1", "ratio = 1\nreplace = true");
+  EXPECT_NE(md.find("clustered on patients (matching with replacement"), std::string::npos);
+  EXPECT_EQ(md.find("clustered on matched sets"), std::string::npos);
+  const nlohmann::json j = nlohmann::json::parse(testing::read_file(dir.file("out/results.json")));
+  EXPECT_EQ(j["standard_errors"]["clustered_on"], "patient");
+}
+
+// The defect: with caliper_scale = "distance" the report still said "SD".
+TEST(StudyReport, ACaliperInTheDistancesUnitsIsNotCalledSD) {
+  testing::TempDir dir;
+  const std::string md =
+      run_tiny("prado_heart_failure", 3000, dir.path().string(), "caliper = 0.2", "caliper = 0.01\ncaliper_scale = \"distance\"");
+  EXPECT_NE(md.find("caliper 0.01 in the distance's units"), std::string::npos);
+  EXPECT_EQ(md.find("SD of the distance"), std::string::npos);
+}
+
+// The defect: the asthma adherence gain printed as "mean (euros)", "0.0 [0.0, 0.0]".
+TEST(StudyReport, AMeanThatIsNotMoneyIsPrintedInItsUnitWithItsDigits) {
+  testing::TempDir dir;
+  const std::string md = run_tiny("sophia_asthma", 20000, dir.path().string());
+  const size_t at = md.find("### Proportion of days covered");
+  ASSERT_NE(at, std::string::npos);
+  const std::string section = md.substr(at, md.find("###", at + 3) - at);
+  EXPECT_NE(section.find("members: mean (proportion of days)"), std::string::npos);
+  EXPECT_EQ(section.find("euros"), std::string::npos);
+  EXPECT_EQ(section.find("0.0 [0.0, 0.0]"), std::string::npos);
+  const nlohmann::json j = nlohmann::json::parse(testing::read_file(dir.file("out/results.json")));
+  const double d = j["outcomes"][0]["by_year"][0]["difference"]["estimate"];
+  EXPECT_NE(section.find(fmt::format("{:.3f}", d)), std::string::npos) << section;
+}
+
+// The defect: the bootstrap interval beside the DiD was the plain difference's.
+TEST(StudyReport, TheBootstrapIntervalStandsBesideTheDifferenceItBelongsTo) {
+  testing::TempDir dir;
+  const std::string md = run_tiny("prado_heart_failure", 2000, dir.path().string(), "[mortality]", "[report]\nbootstrap = 50\n\n[mortality]");
+  const size_t at = md.find("### Total spending");
+  ASSERT_NE(at, std::string::npos);
+  const std::string header = md.substr(md.find("| year", at), md.find('\n', md.find("| year", at)) - md.find("| year", at));
+  EXPECT_NE(header.find("| mean difference | mean difference: pair bootstrap BCa interval |"), std::string::npos) << header;
+}
+
+// One schema: results.json read back and written again gives the same bytes.
+TEST(StudyResults, ReadingAndWritingAgainGivesTheSameResults) {
+  for (const char* name : {"sophia_diabetes", "sophia_asthma", "prado_heart_failure"}) {
+    const std::string path = kStudies + "/expected/" + name + ".json";
+    const nlohmann::json original = nlohmann::json::parse(testing::read_file(path));
+    const StudyResults r = read_study_results(path);
+    EXPECT_EQ(to_json(r).dump(2), original.dump(2)) << name;
+  }
+  EXPECT_NE(testing::error_of([] { study_results_from_json(nlohmann::json::object(), "x.json"); }).find("x.json: not a study's results"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace impactsim
