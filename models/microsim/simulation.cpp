@@ -6,6 +6,8 @@
 #include <bit>
 #include <cmath>
 
+#include <boost/math/distributions/normal.hpp>
+
 #include "engine/error.hpp"
 #include "engine/parallel.hpp"
 #include "engine/random_stream.hpp"
@@ -22,27 +24,6 @@ namespace {
 
 constexpr StreamId kMicrosimStream = streams::kMicrosimPersonYear.id();
 constexpr StreamId kOnsetStream = streams::kMicrosimOnset.id();
-
-YearlyEffect effect_of(const nlohmann::json& results, const std::string& column, const char* field, bool log_scale) {
-  YearlyEffect e;
-  if (!results.contains("outcomes")) return e;
-  for (const auto& o : results["outcomes"]) {
-    if (o.value("column", "") != column) continue;
-    e.value.clear();
-    e.std_error.clear();
-    for (const auto& y : o["by_year"]) {
-      const auto& est = y[field];
-      if (!est["estimate"].is_number() || !est["lower"].is_number()) {
-        e.value.push_back(e.value.empty() ? 0.0 : e.value.back());
-        e.std_error.push_back(e.std_error.empty() ? 0.0 : e.std_error.back());
-        continue;
-      }
-      e.add_year(est["estimate"], est["lower"], est["upper"], log_scale);
-    }
-    if (e.value.empty()) e = YearlyEffect{};
-  }
-  return e;
-}
 
 nlohmann::json yearly_json(const YearlyEffect& e) { return {{"value", e.value}, {"std_error", e.std_error}}; }
 
@@ -74,10 +55,19 @@ int draw_onsets(int present, const Odds& odds_of, uint64_t seed, uint64_t id, in
 
 }  // namespace
 
-void YearlyEffect::add_year(double estimate, double lower, double upper, bool log_scale) {
-  constexpr double kZ975 = 1.959963984540054;
-  value.push_back(log_scale ? std::log(estimate) : estimate);
-  std_error.push_back(log_scale ? (std::log(upper) - std::log(lower)) / (2 * kZ975) : (upper - lower) / (2 * kZ975));
+void YearlyEffect::add_year(const ReportedEffect& e, bool log_scale) {
+  if (log_scale && !(e.estimate > 0)) throw InputError("a ratio must be positive (got " + std::to_string(e.estimate) + ")");
+  double se = e.std_error;
+  if (!std::isfinite(se)) {
+    if (!(e.level > 0 && e.level < 1)) throw InputError("an interval's confidence level lies in (0, 1)");
+    if (!(e.lower <= e.estimate && e.estimate <= e.upper) || (log_scale && !(e.lower > 0))) {
+      throw InputError("need lower <= estimate <= upper" + std::string(log_scale ? ", all positive (a ratio)" : ""));
+    }
+    const double z = boost::math::quantile(boost::math::normal(), 0.5 + e.level / 2);
+    se = log_scale ? (std::log(e.upper) - std::log(e.lower)) / (2 * z) : (e.upper - e.lower) / (2 * z);
+  }
+  value.push_back(log_scale ? std::log(e.estimate) : e.estimate);
+  std_error.push_back(se);
 }
 
 void EnrolmentEffects::days_per_stay_from_total_days() {
@@ -86,31 +76,6 @@ void EnrolmentEffects::days_per_stay_from_total_days() {
     days.value[k] -= stays.at(year);
     days.std_error[k] = std::hypot(days.std_error[k], stays.se_at(year));
   }
-}
-
-EnrolmentEffects EnrolmentEffects::from_study_results(const nlohmann::json& r, const std::string& where) {
-  if (!r.is_object() || !r.contains("study") || !r.contains("outcomes")) {
-    throw InputError(where + ": not a study's results.json (written by impactsim run)");
-  }
-  EnrolmentEffects e;
-  e.fundus = effect_of(r, "fundus_2y", "odds_ratio", true);
-  e.renal_check = effect_of(r, "renal_check", "odds_ratio", true);
-  e.dental = effect_of(r, "dental", "odds_ratio", true);
-  e.stays = effect_of(r, "hosp_stays", "ratio", true);
-  e.days = effect_of(r, "hosp_days", "ratio", true);
-  e.days_per_stay_from_total_days();
-  e.spending = effect_of(r, "spend_total", "difference", false);
-  if (r.contains("adjusted_mortality")) {
-    e.death.value.clear();
-    e.death.std_error.clear();
-    for (const auto& y : r["adjusted_mortality"]["by_year"]) {
-      const auto& est = y["adjusted_odds_ratio"];
-      if (!est["estimate"].is_number()) continue;
-      e.death.add_year(est["estimate"], est["lower"], est["upper"], true);
-    }
-    if (e.death.value.empty()) e.death = YearlyEffect{};
-  }
-  return e;
 }
 
 nlohmann::json EnrolmentEffects::to_json() const {

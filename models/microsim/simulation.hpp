@@ -37,6 +37,16 @@
 
 namespace impactsim {
 
+// One year's effect as a study reports it: the estimate on the natural
+// scale (a ratio, or euros), and its standard error on the effect's scale
+// (log for ratios) or, when that is not known, an interval with its level.
+struct ReportedEffect {
+  double estimate = NAN;
+  double std_error = NAN;  // on the log scale for ratios
+  double lower = NAN, upper = NAN;
+  double level = 0.95;     // the interval's confidence level
+};
+
 // An effect of enrolment by programme year (index 0 = year 1; the last
 // value holds for later years), on its scale (log odds or log rate ratio, or
 // euros), with its standard error.
@@ -46,22 +56,18 @@ struct YearlyEffect {
   double se_at(int year) const {
     return std_error[static_cast<size_t>(std::min<int>(year, static_cast<int>(std_error.size())) - 1)];
   }
-  // One year's estimate and 95% interval, on the natural scale, added on the
-  // effect's scale: log for ratios (log_scale), the SE from the interval's
-  // width.
-  void add_year(double estimate, double lower, double upper, bool log_scale);
+  // One year's effect, added on the effect's scale: log for ratios
+  // (log_scale). Its standard error is the reported one when given, else
+  // the interval's half-width over the normal quantile of its level.
+  // InputError for an interval that does not contain the estimate, a ratio
+  // that is not positive, or a level outside (0, 1).
+  void add_year(const ReportedEffect& e, bool log_scale);
 };
 
 struct EnrolmentEffects {
   YearlyEffect death, fundus, renal_check, dental;  // log odds ratios
   YearlyEffect stays, days;                         // log rate ratios (days: per stay, beyond the first)
   YearlyEffect spending;                            // euros per member-year
-  // From a study's results.json (impactsim run): the adjusted mortality odds
-  // ratio, the odds ratios of outcomes fundus_2y, renal_check and dental, the
-  // rate ratios of hosp_stays and of hosp_days over hosp_stays (days per
-  // stay), the difference of spend_total.
-  // Standard errors from the 95% intervals. Absent outcomes have no effect.
-  static EnrolmentEffects from_study_results(const nlohmann::json& results, const std::string& where);
   // `days` read as the ratio of total hospital days (as a study reports
   // it) becomes the ratio of days per stay: the days ratio over the stays
   // ratio, their variances added (covariance unknown; the two ratios

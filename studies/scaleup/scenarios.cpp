@@ -19,6 +19,7 @@
 #include "engine/svg_chart.hpp"
 #include "engine/version.hpp"
 #include "models/calibration/calibration.hpp"
+#include "studies/scaleup/study_effects.hpp"
 #include "engine/text_hash.hpp"
 
 namespace impactsim {
@@ -40,7 +41,8 @@ double probability(const ConfigTable& t, const std::string& key, double fallback
 namespace {
 
 // [effects]: the effects of enrolment by programme year, each an estimate
-// with its 95% interval on the natural scale, as a study reports them.
+// with its interval on the natural scale, as a study reports them, at the
+// confidence level `level` (default 0.95).
 EnrolmentEffects effects_table(const ConfigTable& t, const ScenarioFile& f) {
   if (!f.effects_file.empty()) {
     throw InputError(t.where() + ": give the effects either as simulation.effects (a study's results) or as [effects], not both");
@@ -62,6 +64,8 @@ EnrolmentEffects effects_table(const ConfigTable& t, const ScenarioFile& f) {
     if (!t.has(k.name)) continue;
     const ConfigTable one = t.get_table(k.name);
     const std::vector<double> est = one.get_doubles("estimate"), lo = one.get_doubles("lower"), hi = one.get_doubles("upper");
+    const double level = one.get_double("level", 0.95);
+    if (!(level > 0 && level < 1)) throw InputError(one.where("level") + ": a confidence level lies in (0, 1)");
     if (est.empty() || lo.size() != est.size() || hi.size() != est.size()) {
       throw InputError(t.where(k.name) + ": give estimate, lower and upper by programme year, as arrays of one length");
     }
@@ -73,7 +77,7 @@ EnrolmentEffects effects_table(const ConfigTable& t, const ScenarioFile& f) {
         throw InputError(t.where(k.name) + ": year " + std::to_string(j + 1) + ": need lower <= estimate <= upper" +
                          (k.ratio ? ", all positive (a ratio)" : ""));
       }
-      y.add_year(est[j], lo[j], hi[j], k.ratio);
+      y.add_year({est[j], NAN, lo[j], hi[j], level}, k.ratio);
     }
     e.*k.member = y;
   }
@@ -196,17 +200,7 @@ void run_scenarios(const ScenarioFile& file, const std::string& out_dir, std::os
   };
   // Inputs first, so that bad input fails before any work.
   std::optional<EnrolmentEffects> effects = file.effects;
-  if (!file.effects_file.empty()) {
-    std::ifstream in(file.effects_file);
-    if (!in) throw InputError(file.effects_file + ": cannot open the study results");
-    const nlohmann::json r = nlohmann::json::parse(in, nullptr, false);
-    if (r.is_discarded()) throw InputError(file.effects_file + ": not valid JSON");
-    if (r.contains("data") && r["data"].contains("programme") && r["data"]["programme"] != "diabetes") {
-      throw InputError(file.effects_file + ": results of the \"" + r["data"]["programme"].get<std::string>() +
-                       "\" programme; the microsimulation needs a diabetes study's results");
-    }
-    effects = EnrolmentEffects::from_study_results(r, file.effects_file);
-  }
+  if (!file.effects_file.empty()) effects = enrolment_effects_from(read_study_results(file.effects_file), file.effects_file);
   std::optional<TransitionModels> models;
   if (!file.model_file.empty()) {
     std::ifstream in(file.model_file);

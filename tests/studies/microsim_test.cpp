@@ -13,6 +13,7 @@
 #include "engine/parallel.hpp"
 #include "models/microsim/simulation.hpp"
 #include "studies/scaleup/scenarios.hpp"
+#include "studies/scaleup/study_effects.hpp"
 #include "test_util.hpp"
 
 namespace impactsim {
@@ -264,11 +265,55 @@ TEST(Microsim, ScenarioFileErrors) {
             std::string::npos);
   EXPECT_NE(with("members_at_start = \"enrolled\"", "members_at_start = \"enroled\"").find("unknown column \"enroled\""),
             std::string::npos);
-  testing::write_file(dir.file("asthma.json"), R"({"study": {}, "outcomes": [], "data": {"programme": "asthma"}})");
-  EXPECT_NE(with(std::string(IMPACTSIM_STUDIES) + "/expected/sophia_diabetes.json", dir.file("asthma.json"))
+  EXPECT_NE(with(std::string(IMPACTSIM_STUDIES) + "/expected/sophia_diabetes.json",
+                 std::string(IMPACTSIM_STUDIES) + "/expected/sophia_asthma.json")
                 .find("results of the \"asthma\" programme"),
             std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(dir.file("out")));
+}
+
+// The defect: a study run at another confidence level fed standard errors
+// rebuilt as if its intervals were 95%. The stored standard error is used;
+// without one, the interval's width at the recorded level.
+TEST(Microsim, StudyEffectsKeepTheirStandardErrorsWhateverTheLevel) {
+  const std::string path = std::string(IMPACTSIM_STUDIES) + "/expected/sophia_diabetes.json";
+  const StudyResults at95 = read_study_results(path);
+  const EnrolmentEffects reference = enrolment_effects_from(at95, path);
+  // The same study reported at 90%: intervals narrower, standard errors the same.
+  StudyResults at90 = at95;
+  at90.level = 0.9;
+  const double z = 1.6448536269514722;
+  auto narrow = [&](Estimate& e, bool log_scale) {
+    if (!std::isfinite(e.estimate)) return;
+    const double c = log_scale ? std::log(e.estimate) : e.estimate;
+    e.lower = log_scale ? std::exp(c - z * e.std_error) : c - z * e.std_error;
+    e.upper = log_scale ? std::exp(c + z * e.std_error) : c + z * e.std_error;
+  };
+  for (auto& o : at90.outcomes) {
+    for (auto& y : o.years) {
+      narrow(y.odds_ratio, true);
+      narrow(y.ratio, true);
+      narrow(y.difference, false);
+    }
+  }
+  for (auto& y : at90.mortality->years) narrow(y.odds_ratio, true);
+  StudyResults no_se = at90;  // and with no stored standard errors: from the 90% intervals
+  for (auto& o : no_se.outcomes) {
+    for (auto& y : o.years) y.odds_ratio.std_error = y.ratio.std_error = y.difference.std_error = NAN;
+  }
+  for (auto& y : no_se.mortality->years) y.odds_ratio.std_error = NAN;
+  for (const StudyResults* r : {&at90, &no_se}) {
+    const EnrolmentEffects e = enrolment_effects_from(*r, path);
+    for (auto member : {&EnrolmentEffects::death, &EnrolmentEffects::fundus, &EnrolmentEffects::stays,
+                        &EnrolmentEffects::days, &EnrolmentEffects::spending}) {
+      ASSERT_EQ((e.*member).std_error.size(), (reference.*member).std_error.size());
+      for (size_t k = 0; k < (e.*member).std_error.size(); ++k) {
+        EXPECT_NEAR((e.*member).std_error[k], (reference.*member).std_error[k], 1e-9 * (1 + (reference.*member).std_error[k]));
+        EXPECT_NEAR((e.*member).value[k], (reference.*member).value[k], 1e-12 * (1 + std::abs((reference.*member).value[k])));
+      }
+    }
+  }
+  EXPECT_GT(reference.death.std_error[0], 0.0);
 }
 
 TEST(Microsim, EffectsGivenInTheScenarioFile) {
@@ -309,6 +354,14 @@ take_up = 1
               1e-12);
   EXPECT_GT(r["scenarios"][1]["cumulative"]["deaths_avoided"]["point"].get<double>(), 0);
   std::filesystem::remove_all(dir.file("out"));
+  // Intervals at another level: `level` says which.
+  ASSERT_EQ(run(testing::replace_once(base, "upper = [1.0] }", "upper = [1.0], level = 0.9 }")), "");
+  const nlohmann::json r90 = nlohmann::json::parse(testing::read_file(dir.file("out/results.json")));
+  EXPECT_NEAR(r90["effects"]["hosp_days_log_rate_ratio"]["std_error"][0].get<double>(),
+              std::hypot((std::log(1.0) - std::log(0.8)) / (2 * 1.6448536269514722), 0.0), 1e-12);
+  std::filesystem::remove_all(dir.file("out"));
+  EXPECT_NE(run(testing::replace_once(base, "upper = [1.0] }", "upper = [1.0], level = 95 }")).find("a confidence level lies in (0, 1)"),
+            std::string::npos);
   auto with = [&](const std::string& from, const std::string& to) { return run(testing::replace_once(base, from, to)); };
   EXPECT_NE(with("death_odds_ratio =", "death_odds_ratoi =").find("unknown key \"effects.death_odds_ratoi\""), std::string::npos);
   EXPECT_NE(with("lower = [0.5, 0.5]", "lower = [0.7, 0.5]").find("year 1: need lower <= estimate <= upper"), std::string::npos);
