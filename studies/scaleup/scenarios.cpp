@@ -19,6 +19,7 @@
 #include "engine/svg_chart.hpp"
 #include "engine/version.hpp"
 #include "models/calibration/calibration.hpp"
+#include "studies/scaleup/scaleup_report.hpp"
 #include "studies/scaleup/study_effects.hpp"
 #include "engine/text_hash.hpp"
 
@@ -162,35 +163,6 @@ ScenarioFile load_scenario_file(const std::string& path) {
   return f;
 }
 
-namespace {
-
-// Percentile over PSA draws 1..N (type 7), or the point value without draws.
-struct Summary {
-  double point, lower, median, upper;
-};
-
-Summary summarize(const std::vector<double>& by_draw) {
-  Summary s{by_draw[0], by_draw[0], by_draw[0], by_draw[0]};
-  if (by_draw.size() < 2) return s;
-  std::vector<double> v(by_draw.begin() + 1, by_draw.end());
-  std::sort(v.begin(), v.end());
-  auto q = [&](double p) { return sorted_quantile(v, p); };
-  s.lower = q(0.025);
-  s.median = q(0.5);
-  s.upper = q(0.975);
-  return s;
-}
-
-nlohmann::json summary_json(const Summary& s) {
-  return {{"point", s.point}, {"p2_5", s.lower}, {"p50", s.median}, {"p97_5", s.upper}};
-}
-
-std::string fmt_summary(const Summary& s, bool draws) {
-  return draws ? fmt::format("{:.0f} [{:.0f}, {:.0f}]", s.point, s.lower, s.upper) : fmt::format("{:.0f}", s.point);
-}
-
-}  // namespace
-
 void run_scenarios(const ScenarioFile& file, const std::string& out_dir, std::ostream& progress) {
   namespace fs = std::filesystem;
   const auto start = std::chrono::steady_clock::now();
@@ -262,159 +234,21 @@ void run_scenarios(const ScenarioFile& file, const std::string& out_dir, std::os
   const SimulationResult res = simulate(*models, effects.value_or(EnrolmentEffects{}), state, ids, scenarios, so);
   stage(3, fmt::format("simulation: {} scenarios × {} years × {} draws", scenarios.size(), so.horizon, res.draws));
 
-  // Results: per scenario and year; increments against the first scenario;
-  // cumulative increments and cost-effectiveness ratios at the horizon.
-  const bool psa = res.draws > 1;
-  nlohmann::json j;
-  j["program"] = std::string(kProgramName) + " " + kVersion;
-  j["simulation"] = {{"name", file.name}, {"title", file.title}, {"file", file.path}, {"file_hash_fnv1a64", fnv1a_hex(file.text)},
-                     {"seed", so.seed}, {"horizon", so.horizon}, {"discount_rate", so.discount_rate},
-                     {"psa_draws", so.psa_draws}, {"scale", so.scale}, {"population", patients.num_rows()}};
-  j["effects"] = effects ? effects->to_json() : nlohmann::json(nullptr);
-  j["transition_models"] = models->to_json();
-  j["calibration"] = calibration;
-  std::string md = "# " + file.title + "\n\n";
-  md += fmt::format("Scenario file `{}` (hash {}), seed {}, {} {}. Population {} patients{}, horizon {} years, "
-                    "discount rate {}, {} PSA draws ({}).\n\n",
-                    file.path, fnv1a_hex(file.text), so.seed, kProgramName, kVersion, patients.num_rows(),
-                    so.scale != 1 ? fmt::format(" scaled ×{:.2f} to national counts", so.scale) : "", so.horizon,
-                    so.discount_rate, so.psa_draws, psa ? "intervals: 2.5-97.5 percentiles over draws" : "point values");
-  std::string html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + html_escape(file.title) +
-                     "</title><style>body{font-family:sans-serif;max-width:960px;margin:2em auto}table{border-collapse:"
-                     "collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}</style></head><body>\n<h1>" +
-                     html_escape(file.title) + "</h1>\n";
-  nlohmann::json scen = nlohmann::json::array();
-  const char* colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"};
-  // Fan charts: one per incremental output (and the net cost), a band of
-  // the 2.5-97.5 PSA percentiles per scenario against the first.
-  struct FanChart {
-    int output;  // kOutputs: net cost
-    std::string what;
-    double unit;
-    std::vector<ChartSeries> series;
-  };
-  std::vector<FanChart> fans = {{kDeaths, "deaths", 1, {}},
-                                {kStays, "hospital stays", 1, {}},
-                                {kDays, "hospital days", 1, {}},
-                                {kFundus, "patients with a fundus exam in 2 years", 1, {}},
-                                {kRenalCheck, "patients with a renal check", 1, {}},
-                                {kDental, "patients with a dental exam", 1, {}},
-                                {kOnsets, "comorbidity onsets", 1, {}},
-                                {kMembers, "programme members", 1, {}},
-                                {kSpending, "spending (k euros, discounted)", 1000, {}},
-                                {kProgrammeCost, "programme cost (k euros, discounted)", 1000, {}},
-                                {kOutputs, "net cost (k euros, discounted)", 1000, {}}};
-  for (size_t s = 0; s < scenarios.size(); ++s) {
-    nlohmann::json sj = {{"name", scenarios[s].name}, {"eligible", file.scenarios[s].eligible},
-                         {"eligible_patients", std::count(scenarios[s].eligible.begin(), scenarios[s].eligible.end(), 1)},
-                         {"members_at_start", file.scenarios[s].members_at_start},
-                         {"members_at_start_patients",
-                          std::count(scenarios[s].members_at_start.begin(), scenarios[s].members_at_start.end(), 1)},
-                         {"take_up", scenarios[s].take_up}, {"ramp_up", scenarios[s].ramp_up},
-                         {"drop_out", scenarios[s].drop_out}, {"cost_per_member", scenarios[s].cost_per_member}};
-    nlohmann::json years = nlohmann::json::array();
-    md += "## " + scenarios[s].name + "\n\n";
-    md += "| year | members | exams (fundus, renal, dental) | hospital days | deaths | spending (k euros) | programme cost (k euros) |"
-          " increment: deaths | increment: hospital days | increment: net cost (k euros) |\n";
-    md += "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
-    for (auto& fan : fans) {
-      ChartSeries cs;
-      cs.label = scenarios[s].name;
-      cs.color = colors[s % 6];
-      cs.band = psa;
-      fan.series.push_back(std::move(cs));
-    }
-    for (int t = 1; t <= so.horizon; ++t) {
-      nlohmann::json yj = {{"year", t}};
-      std::vector<double> by_draw(static_cast<size_t>(res.draws)), inc(static_cast<size_t>(res.draws));
-      std::map<int, Summary> level, increment;
-      for (int o = 0; o < kOutputs; ++o) {
-        for (int d = 0; d < res.draws; ++d) {
-          by_draw[static_cast<size_t>(d)] = res.at(d, s, t, o);
-          inc[static_cast<size_t>(d)] = res.at(d, s, t, o) - res.at(d, 0, t, o);
-        }
-        level[o] = summarize(by_draw);
-        increment[o] = summarize(inc);
-        yj[output_name(o)] = summary_json(level[o]);
-        yj["increment_" + std::string(output_name(o))] = summary_json(increment[o]);
-      }
-      // Net cost increment: programme cost + spending change.
-      for (int d = 0; d < res.draws; ++d) {
-        inc[static_cast<size_t>(d)] = (res.at(d, s, t, kProgrammeCost) + res.at(d, s, t, kSpending)) -
-                                      (res.at(d, 0, t, kProgrammeCost) + res.at(d, 0, t, kSpending));
-      }
-      const Summary net = summarize(inc);
-      yj["increment_net_cost"] = summary_json(net);
-      years.push_back(yj);
-      const double exams = level[kFundus].point + level[kRenalCheck].point + level[kDental].point;
-      Summary net_k{net.point / 1000, net.lower / 1000, net.median / 1000, net.upper / 1000};
-      md += fmt::format("| {} | {:.0f} | {:.0f} | {:.0f} | {:.0f} | {:.0f} | {:.0f} | {} | {} | {} |\n", t, level[kMembers].point, exams,
-                        level[kDays].point, level[kDeaths].point, level[kSpending].point / 1000,
-                        level[kProgrammeCost].point / 1000, fmt_summary(increment[kDeaths], psa), fmt_summary(increment[kDays], psa),
-                        fmt_summary(net_k, psa));
-      for (auto& fan : fans) {
-        const Summary& v = fan.output == kOutputs ? net : increment[fan.output];
-        ChartSeries& cs = fan.series.back();
-        cs.x.push_back(t);
-        cs.y.push_back(v.point / fan.unit);
-        if (psa) {
-          cs.lower.push_back(v.lower / fan.unit);
-          cs.upper.push_back(v.upper / fan.unit);
-        }
-      }
-    }
-    // Cumulative at the horizon, and cost-effectiveness.
-    std::vector<double> deaths(static_cast<size_t>(res.draws)), days(static_cast<size_t>(res.draws)), cost(static_cast<size_t>(res.draws));
-    for (int d = 0; d < res.draws; ++d) {
-      for (int t = 1; t <= so.horizon; ++t) {
-        deaths[static_cast<size_t>(d)] += res.at(d, 0, t, kDeaths) - res.at(d, s, t, kDeaths);
-        days[static_cast<size_t>(d)] += res.at(d, 0, t, kDays) - res.at(d, s, t, kDays);
-        cost[static_cast<size_t>(d)] += res.at(d, s, t, kProgrammeCost) + res.at(d, s, t, kSpending) -
-                                        res.at(d, 0, t, kProgrammeCost) - res.at(d, 0, t, kSpending);
-      }
-    }
-    const Summary sd = summarize(deaths), sdays = summarize(days), sc = summarize(cost);
-    sj["by_year"] = years;
-    sj["cumulative"] = {{"deaths_avoided", summary_json(sd)},
-                        {"hospital_days_avoided", summary_json(sdays)},
-                        {"net_cost", summary_json(sc)},
-                        {"net_cost_per_death_avoided", sd.point != 0 ? nlohmann::json(sc.point / sd.point) : nlohmann::json(nullptr)},
-                        {"net_cost_per_hospital_day_avoided",
-                         sdays.point != 0 ? nlohmann::json(sc.point / sdays.point) : nlohmann::json(nullptr)}};
-    scen.push_back(sj);
-    if (s > 0) {
-      md += fmt::format("\nOver {} years against {}: {} deaths avoided, {} hospital days avoided, net cost {} k euros",
-                        so.horizon, scenarios[0].name, fmt_summary(sd, psa), fmt_summary(sdays, psa),
-                        fmt_summary({sc.point / 1000, sc.lower / 1000, sc.median / 1000, sc.upper / 1000}, psa));
-      if (sd.point > 0) md += fmt::format("; {:.0f} euros per death avoided", sc.point / sd.point);
-      if (sdays.point > 0) md += fmt::format("; {:.0f} euros per hospital day avoided", sc.point / sdays.point);
-      md += ".\n";
-    } else {
-      for (auto& fan : fans) fan.series.pop_back();  // the reference's increments are 0
-    }
-    md += "\n";
-  }
-  j["scenarios"] = scen;
-  ChartOptions co;
-  co.integer_x = true;
-  co.x_label = "year";
-  co.reference_y = 0.0;
-  co.height = 240;
-  if (scenarios.size() > 1) {
-    html += "<h2>Increments against " + html_escape(scenarios[0].name) + "</h2>\n";
-    if (psa) html += "<p>Point values (draw 0: the estimates) with a band of the 2.5-97.5 percentiles over the PSA draws.</p>\n";
-    for (const auto& fan : fans) {
-      co.title = "Change in " + fan.what + " each year";
-      co.y_label = "change";
-      html += svg_xy_chart(fan.series, co);
-    }
-  }
-  html += "<pre>" + html_escape(md) + "</pre>\n</body></html>\n";
-
+  const ScaleupReportInput in{file,
+                              so,
+                              res,
+                              scenarios,
+                              *models,
+                              effects,
+                              calibration,
+                              patients.num_rows(),
+                              file.generate ? "" : fnv1a_file_hex(file.population_file),
+                              file.effects_file.empty() ? "" : fnv1a_file_hex(file.effects_file)};
+  const ScaleupReport report = build_scaleup_report(in);
   fs::create_directories(out_dir);
-  write_file_atomically((fs::path(out_dir) / "results.json").string(), j.dump(2) + "\n");
-  write_file_atomically((fs::path(out_dir) / "report.md").string(), md);
-  write_file_atomically((fs::path(out_dir) / "report.html").string(), html);
+  write_file_atomically((fs::path(out_dir) / "results.json").string(), report.json + "\n");
+  write_file_atomically((fs::path(out_dir) / "report.md").string(), report.markdown);
+  write_file_atomically((fs::path(out_dir) / "report.html").string(), report.html);
   stage(4, "report: " + (fs::path(out_dir) / "report.html").string());
 }
 
