@@ -155,7 +155,8 @@ class Parser {
       n->constant = t.text == "true";
       return n;
     }
-    if (t.kind != Token::Kind::Name) fail(t, "expected a column name, found \"" + t.text + "\"");
+    const bool keyword = t.text == "and" || t.text == "or" || t.text == "not" || t.text == "in";
+    if (t.kind != Token::Kind::Name || keyword) fail(t, "expected a column name, found \"" + t.text + "\"");
     if (!table_.has_column(t.text)) fail(t, "unknown column \"" + t.text + "\"" + suggest_names(t.text, table_.column_names()));
     const Column& c = table_.column(t.text);
     auto n = std::make_unique<RowFilter::Node>();
