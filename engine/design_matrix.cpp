@@ -272,20 +272,26 @@ struct Component {
   int32_t level;  // -1 for a numeric variable
 };
 
-}  // namespace
+// ---- the model frame (R's model.frame): variables, complete rows, factor levels
 
-DesignMatrix build_design_matrix(const Table& table, const Formula& formula, const DesignOptions& options) {
-  const size_t n = table.num_rows();
+// The variables used (the response and those in some term), evaluated.
+struct ModelFrame {
+  std::vector<bool> used;
+  std::vector<Variable> vars;
+};
+
+ModelFrame evaluate_variables(const Table& table, const Formula& formula) {
   const size_t nvar = formula.variables.size();
   Evaluator eval(table, formula);
-
-  // Evaluate the variables used: the response and those in some term.
-  std::vector<bool> used(nvar, false);
+  ModelFrame frame;
+  std::vector<bool>& used = frame.used;
+  std::vector<Variable>& vars = frame.vars;
+  used.assign(nvar, false);
   if (formula.has_response) used[0] = true;
   for (const auto& t : formula.terms) {
     for (size_t v : t.variables) used[v] = true;
   }
-  std::vector<Variable> vars(nvar);
+  vars.resize(nvar);
   for (size_t v = 0; v < nvar; ++v) {
     if (!used[v]) continue;
     if (formula.has_response && v == 0) {
@@ -304,14 +310,17 @@ DesignMatrix build_design_matrix(const Table& table, const Formula& formula, con
     }
   }
 
-  DesignMatrix dm;
-  dm.has_intercept = formula.intercept;
-  dm.has_response = formula.has_response;
-  if (dm.has_response) dm.response_name = formula.variables[0].label;
-  dm.term_labels = formula.term_labels();
+  return frame;
+}
 
-  // Rows with every variable present (na.omit): marked per block in
-  // parallel, then gathered in row order.
+// dm.rows: the rows with every variable present (na.omit), marked per block
+// in parallel, then gathered in row order.
+void keep_complete_rows(const Table& table, const Formula& formula, const DesignOptions& options, const ModelFrame& frame,
+                        DesignMatrix& dm) {
+  const size_t n = table.num_rows();
+  const size_t nvar = formula.variables.size();
+  const std::vector<bool>& used = frame.used;
+  const std::vector<Variable>& vars = frame.vars;
   std::vector<size_t> used_vars;
   for (size_t v = 0; v < nvar; ++v) {
     if (!used[v]) continue;
@@ -357,7 +366,13 @@ DesignMatrix build_design_matrix(const Table& table, const Formula& formula, con
                      " rows, all with a missing value)");
   }
 
-  // Factor levels: drop unused, then move the reference level first.
+}
+
+// Factor levels: drop unused, then move the reference level first.
+void settle_factor_levels(const Formula& formula, const DesignOptions& options, ModelFrame& frame, DesignMatrix& dm) {
+  const size_t nvar = formula.variables.size();
+  const std::vector<bool>& used = frame.used;
+  std::vector<Variable>& vars = frame.vars;
   for (size_t v = 0; v < nvar; ++v) {
     if (!used[v] || !vars[v].is_factor) continue;
     Factor& f = vars[v].fac;
@@ -407,10 +422,15 @@ DesignMatrix build_design_matrix(const Table& table, const Formula& formula, con
 
   if (dm.has_response && vars[0].is_factor) dm.response_levels = vars[0].fac.levels;
 
+}
+
+// ---- the model matrix (R's model.matrix): term coding, columns, values
+
   // Coding of each factor in each term (R's TermCode): contrasts when the
   // term without that factor is empty or contained in a preceding term,
   // all levels otherwise; without an intercept, the first factor of the first
   // term that has one is coded by all its levels.
+std::vector<std::vector<bool>> term_coding(const Formula& formula, const DesignOptions& options, const std::vector<Variable>& vars) {
   const auto& terms = formula.terms;
   std::vector<std::vector<bool>> full(terms.size());
   bool first_factor_done = formula.intercept;
@@ -444,8 +464,14 @@ DesignMatrix build_design_matrix(const Table& table, const Formula& formula, con
     }
   }
 
+  return full;
+}
+
   // Columns: per term, the product of each variable's components, the first
   // variable varying fastest (as model.matrix).
+std::vector<std::vector<Component>> model_columns(const Formula& formula, const std::vector<Variable>& vars,
+                                                  const std::vector<std::vector<bool>>& full, DesignMatrix& dm) {
+  const auto& terms = formula.terms;
   std::vector<std::vector<Component>> columns;
   if (formula.intercept) {
     columns.push_back({});
@@ -495,7 +521,12 @@ DesignMatrix build_design_matrix(const Table& table, const Formula& formula, con
     }
   }
 
-  // Fill the matrix by row blocks in parallel (each cell written once).
+  return columns;
+}
+
+// Fills the matrix by row blocks in parallel (each cell written once).
+void fill_matrix(const std::vector<std::vector<Component>>& columns, const std::vector<Variable>& vars,
+                 const DesignOptions& options, DesignMatrix& dm) {
   const size_t m = dm.rows.size();
   const size_t p = columns.size();
   dm.x.resize(static_cast<Eigen::Index>(m), static_cast<Eigen::Index>(p));
@@ -534,6 +565,22 @@ DesignMatrix build_design_matrix(const Table& table, const Formula& formula, con
       for (size_t r = begin; r < end; ++r) dm.y[static_cast<Eigen::Index>(r)] = y[rows[r]];
     }
   });
+}
+
+}  // namespace
+
+DesignMatrix build_design_matrix(const Table& table, const Formula& formula, const DesignOptions& options) {
+  ModelFrame frame = evaluate_variables(table, formula);
+  DesignMatrix dm;
+  dm.has_intercept = formula.intercept;
+  dm.has_response = formula.has_response;
+  if (dm.has_response) dm.response_name = formula.variables[0].label;
+  dm.term_labels = formula.term_labels();
+  keep_complete_rows(table, formula, options, frame, dm);
+  settle_factor_levels(formula, options, frame, dm);
+  const std::vector<std::vector<bool>> full = term_coding(formula, options, frame.vars);
+  const std::vector<std::vector<Component>> columns = model_columns(formula, frame.vars, full, dm);
+  fill_matrix(columns, frame.vars, options, dm);
   return dm;
 }
 
