@@ -86,6 +86,26 @@ Eigen::MatrixXd baseline_state(const Table& p) {
   return s;
 }
 
+namespace {
+
+// The covariance over all coefficients: glm_vcov's covers the estimable
+// ones, in order; a structural zero gets a zero row and column.
+Eigen::MatrixXd full_covariance(const GlmFit& f, const GlmData& d) {
+  const Eigen::MatrixXd v = glm_vcov(f, d).matrix;
+  std::vector<Eigen::Index> estimable;
+  for (Eigen::Index j = 0; j < f.coefficients.size(); ++j) {
+    if (!std::isnan(f.coefficients[j])) estimable.push_back(j);
+  }
+  const Eigen::Index p = f.coefficients.size();
+  Eigen::MatrixXd cov = Eigen::MatrixXd::Zero(p, p);
+  for (size_t a = 0; a < estimable.size(); ++a) {
+    for (size_t b = 0; b < estimable.size(); ++b) cov(estimable[a], estimable[b]) = v(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b));
+  }
+  return cov;
+}
+
+}  // namespace
+
 TransitionModels fit_transition_models(const Table& patients, const Table& yearly) {
   const Eigen::MatrixXd base = baseline_state(patients);
   const Column& pid = need(patients, "id");
@@ -160,19 +180,7 @@ TransitionModels fit_transition_models(const Table& patients, const Table& yearl
     t.process = proc;
     t.beta = f.coefficients;
     if (structural_zero >= 0) t.beta[structural_zero] = 0;
-    // The covariance over all coefficients: glm_vcov's covers the estimable
-    // ones, in order; a structural zero gets a zero row and column.
-    const Eigen::MatrixXd v = glm_vcov(f, d).matrix;
-    std::vector<Eigen::Index> estimable;
-    for (Eigen::Index j = 0; j < f.coefficients.size(); ++j) {
-      if (!std::isnan(f.coefficients[j])) estimable.push_back(j);
-    }
-    t.cov = Eigen::MatrixXd::Zero(t.beta.size(), t.beta.size());
-    for (size_t a = 0; a < estimable.size(); ++a) {
-      for (size_t b = 0; b < estimable.size(); ++b) {
-        t.cov(estimable[a], estimable[b]) = v(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b));
-      }
-    }
+    t.cov = full_covariance(f, d);
     for (Eigen::Index j = 0; j < t.beta.size(); ++j) {
       if (std::isnan(t.beta[j])) throw InputError(std::string("microsim fit: model ") + to_string(proc) + ": state variable \"" +
                                                   d.names[static_cast<size_t>(j)] + "\" is not estimable in this cohort");

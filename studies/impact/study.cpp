@@ -64,6 +64,59 @@ MatchingDesign read_design(const ConfigTable& t, uint64_t seed, std::vector<std:
   return d;
 }
 
+// The cohort file: the study's, or one generated into out_dir (reused when
+// generated earlier with the same options and parameters).
+std::string cohort_file(const StudySpec& spec, const std::string& out_dir, bool& reused) {
+  namespace fs = std::filesystem;
+  reused = false;
+  if (!spec.generate) return spec.data_file;
+  const std::string cohort = (fs::path(out_dir) / "cohort.h5").string();
+  const std::string truth_path = (fs::path(out_dir) / "truth.json").string();
+  if (fs::exists(cohort) && fs::exists(truth_path)) {
+    std::ifstream in(truth_path);
+    const nlohmann::json t = nlohmann::json::parse(in, nullptr, false);
+    const auto& g = *spec.generate;
+    reused = !t.is_discarded() && t.value("programme", "") == g.programme && t.value("seed", uint64_t{0}) == g.seed &&
+             t.value("patients", int64_t{0}) == g.patients && t.value("years", 0) == g.years &&
+             t.value("engagement", false) == g.engagement &&
+             t.value("parameters", nlohmann::json()) == generator::make_cohort_model(g)->parameter_file();
+  }
+  if (!reused) {
+    generator::GenerateOutput out;
+    out.hdf5 = cohort;
+    out.truth = truth_path;
+    generator::generate_cohort(*spec.generate, out);
+  }
+  return cohort;
+}
+
+// matched.h5: the matched patients (weights > 0) and their yearly rows.
+void write_matched(const Table& patients, const Table& yearly, const std::vector<double>& weights, const std::string& id_column,
+                   const std::string& path) {
+  std::vector<size_t> kept;
+  std::vector<uint8_t> keep_year(yearly.num_rows(), 0);
+  std::unordered_map<int64_t, bool> matched_id;
+  const Column& id = patients.column(id_column);
+  for (size_t i = 0; i < patients.num_rows(); ++i) {
+    if (weights[i] > 0) {
+      kept.push_back(i);
+      matched_id[static_cast<int64_t>(id.numeric_value(i))] = true;
+    }
+  }
+  const Column& yid = yearly.column(id_column);
+  for (size_t r = 0; r < yearly.num_rows(); ++r) keep_year[r] = matched_id.count(static_cast<int64_t>(yid.numeric_value(r))) > 0;
+  Table mp = patients.gather(kept);
+  mp.set_name("patients");
+  mp = mp.select([&] {
+    std::vector<std::string> names = mp.column_names();
+    names.erase(std::find(names.begin(), names.end(), "impactsim_unit_weight"));
+    return names;
+  }());
+  Table my = yearly.filter(keep_year);
+  my.set_name("yearly");
+  write_hdf5(path, std::vector<const Table*>{&mp, &my});
+}
+
 }  // namespace
 
 StudySpec load_study(const std::string& path) {
@@ -183,29 +236,8 @@ void run_study(const StudySpec& spec, const StudyRunOptions& options, std::ostre
   if (!fs::is_directory(options.out_dir)) throw InputError(options.out_dir + ": cannot create the output directory");
 
   // 1. Data.
-  std::string cohort = spec.data_file;
-  std::string truth_path;
   bool reused = false;
-  if (spec.generate) {
-    cohort = (fs::path(options.out_dir) / "cohort.h5").string();
-    truth_path = (fs::path(options.out_dir) / "truth.json").string();
-    // A cohort generated earlier with the same options and parameters is reused.
-    if (fs::exists(cohort) && fs::exists(truth_path)) {
-      std::ifstream in(truth_path);
-      const nlohmann::json t = nlohmann::json::parse(in, nullptr, false);
-      const auto& g = *spec.generate;
-      reused = !t.is_discarded() && t.value("programme", "") == g.programme && t.value("seed", uint64_t{0}) == g.seed &&
-               t.value("patients", int64_t{0}) == g.patients && t.value("years", 0) == g.years &&
-               t.value("engagement", false) == g.engagement &&
-               t.value("parameters", nlohmann::json()) == generator::make_cohort_model(g)->parameter_file();
-    }
-    if (!reused) {
-      generator::GenerateOutput out;
-      out.hdf5 = cohort;
-      out.truth = truth_path;
-      generator::generate_cohort(*spec.generate, out);
-    }
-  }
+  const std::string cohort = cohort_file(spec, options.out_dir, reused);
   Table patients = read_hdf5(cohort, spec.patients_table);
   const Table yearly = read_hdf5(cohort, spec.yearly_table);
   stage(1, fmt::format("data: {} patients, {} yearly rows from {}{}", patients.num_rows(), yearly.num_rows(), cohort,
@@ -261,28 +293,7 @@ void run_study(const StudySpec& spec, const StudyRunOptions& options, std::ostre
   write_file_atomically((fs::path(options.out_dir) / "report.md").string(), report.markdown);
   write_file_atomically((fs::path(options.out_dir) / "report.html").string(), report.html);
   if (options.write_matched) {
-    std::vector<size_t> kept;
-    std::vector<uint8_t> keep_year(yearly.num_rows(), 0);
-    std::unordered_map<int64_t, bool> matched_id;
-    const Column& id = patients.column(spec.columns.id);
-    for (size_t i = 0; i < patients.num_rows(); ++i) {
-      if (m.weights[i] > 0) {
-        kept.push_back(i);
-        matched_id[static_cast<int64_t>(id.numeric_value(i))] = true;
-      }
-    }
-    const Column& yid = yearly.column(spec.columns.id);
-    for (size_t r = 0; r < yearly.num_rows(); ++r) keep_year[r] = matched_id.count(static_cast<int64_t>(yid.numeric_value(r))) > 0;
-    Table mp = patients.gather(kept);
-    mp.set_name("patients");
-    mp = mp.select([&] {
-      std::vector<std::string> names = mp.column_names();
-      names.erase(std::find(names.begin(), names.end(), "impactsim_unit_weight"));
-      return names;
-    }());
-    Table my = yearly.filter(keep_year);
-    my.set_name("yearly");
-    write_hdf5((fs::path(options.out_dir) / "matched.h5").string(), std::vector<const Table*>{&mp, &my});
+    write_matched(patients, yearly, m.weights, spec.columns.id, (fs::path(options.out_dir) / "matched.h5").string());
   }
   stage(6, "report: " + (fs::path(options.out_dir) / "report.html").string());
 }
