@@ -31,7 +31,6 @@ struct MatchArgs {
   std::string data, out, json, exact, order = "largest", discard = "none", distance = "ps", link = "logit",
       caliper_scale = "sd", match_matrix;
   MatchingDesign design;
-  double caliper = 0, trim_lower = -1, trim_upper = -1;
   bool raw_caliper = false;
   TableInputFlags input;
   TableOutputFlags output;
@@ -47,9 +46,6 @@ std::string flag_of(std::string option) {
 MatchingDesign design_of(const MatchArgs& a) {
   MatchingDesign d = a.design;
   d.exact = split_list(a.exact);
-  if (a.caliper != 0) d.matching.caliper = a.caliper;
-  if (a.trim_lower >= 0) d.propensity.trim_lower = a.trim_lower;
-  if (a.trim_upper >= 0) d.propensity.trim_upper = a.trim_upper;
   for (const auto& [option, value] : {std::pair{"link", a.link}, std::pair{"distance", a.distance}, std::pair{"discard", a.discard},
                                       std::pair{"order", a.order}, std::pair{"caliper_scale", a.caliper_scale}}) {
     if (auto issue = d.set(option, value)) throw InputError(flag_of(issue->option) + ": " + issue->message);
@@ -217,7 +213,7 @@ void add_match_command(CLI::App& app) {
   cmd->add_option("--formula", a->design.formula, "propensity model: \"treat ~ covariates\"")->required();
   cmd->add_option("--out", a->out, "matched file: the input rows with distance, weights, subclass, discarded")->required();
   cmd->add_option("--ratio", a->design.matching.ratio, "controls per treated unit")->default_val(1);
-  cmd->add_option("--caliper", a->caliper, "caliper on the distance (scale: --caliper-scale)");
+  cmd->add_option("--caliper", a->design.matching.caliper, "caliper on the distance (scale: --caliper-scale)");
   cmd->add_option("--caliper-scale", a->caliper_scale, "sd (SDs of the distance, MatchIt's default) or distance (its own units)")
       ->default_val("sd");
   cmd->add_flag("--raw-caliper", a->raw_caliper, "old spelling of --caliper-scale distance");
@@ -226,8 +222,8 @@ void add_match_command(CLI::App& app) {
   cmd->add_option("--order", a->order, "largest, smallest, closest, random or data")->default_val("largest");
   cmd->add_option("--discard", a->discard, "common support: none, treated, control or both")->default_val("none");
   cmd->add_flag("--reestimate", a->design.propensity.reestimate, "refit the propensity model after discarding");
-  cmd->add_option("--trim-lower", a->trim_lower, "also discard units with a propensity score below this");
-  cmd->add_option("--trim-upper", a->trim_upper, "also discard units with a propensity score above this");
+  cmd->add_option("--trim-lower", a->design.propensity.trim_lower, "also discard units with a propensity score below this");
+  cmd->add_option("--trim-upper", a->design.propensity.trim_upper, "also discard units with a propensity score above this");
   cmd->add_option("--distance", a->distance, "ps (propensity score) or logit (linear predictor)")->default_val("ps");
   cmd->add_option("--link", a->link, "propensity model link: logit, probit or cloglog")->default_val("logit");
   cmd->add_option("--id", a->design.id, "integer id column breaking ties (default: id if present, else row order)");
