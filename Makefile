@@ -49,6 +49,7 @@ fixtures:
 	Rscript tests/reference/model_matrix.R
 	Rscript tests/reference/glm.R
 	Rscript tests/reference/matching.R
+	Rscript tests/reference/survival.R
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) out

@@ -14,7 +14,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [[ "${1:-}" == "--r" ]]; then
-  packages+=(r-base-core r-cran-mass r-cran-sandwich r-cran-brglm2 r-cran-matchit r-cran-data.table python3-pandas python3-statsmodels)
+  packages+=(r-base-core r-cran-mass r-cran-sandwich r-cran-survival r-cran-brglm2 r-cran-matchit r-cran-data.table python3-pandas python3-statsmodels)
 fi
 
 missing=()

@@ -14,6 +14,7 @@ void add_glm_command(CLI::App& app);
 void add_generate_command(CLI::App& app);
 void add_match_command(CLI::App& app);  // match and balance
 void add_run_command(CLI::App& app);
+void add_survival_commands(CLI::App& app);  // cox, km
 void add_microsim_commands(CLI::App& app);  // microsim fit, simulate
 
 }  // namespace impactsim::cli

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   impactsim::cli::add_generate_command(app);
   impactsim::cli::add_match_command(app);
   impactsim::cli::add_run_command(app);
+  impactsim::cli::add_survival_commands(app);
   impactsim::cli::add_microsim_commands(app);
   app.parse_complete_callback([&] { impactsim::set_thread_count(threads); });
 

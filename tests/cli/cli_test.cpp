@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+
 #include "engine/csv.hpp"
 #include "engine/hdf5_table.hpp"
 #include "test_util.hpp"
@@ -47,7 +49,7 @@ TEST(Cli, VersionAndHelp) {
   Result r = run("--version");
   EXPECT_EQ(r.code, 0);
   EXPECT_EQ(r.output.rfind("impactsim ", 0), 0u) << r.output;
-  for (const char* sub : {"", "describe", "convert", "design", "glm", "generate", "match", "balance", "run", "simulate"}) {
+  for (const char* sub : {"", "describe", "convert", "design", "glm", "generate", "match", "balance", "run", "simulate", "cox", "km"}) {
     r = run(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub;
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << sub << r.output;
@@ -323,6 +325,34 @@ TEST(Cli, MicrosimFitAndSimulate) {
   EXPECT_NE(testing::read_file(dir.file("out/report.html")).find("<svg"), std::string::npos);
   testing::write_file(dir.file("bad.toml"), "[simulation]\nname = \"t\"\nhorizon = 0\n[population]\nfile = \"c.h5\"\n[[scenario]]\nname = \"a\"\n");
   expect_input_error(run("simulate " + dir.file("bad.toml") + " --out " + dir.file("bad")), "bad.toml:3: key \"simulation.horizon\"");
+}
+
+TEST(Cli, CoxAndKaplanMeierWriteTheirJsonAndRejectBadInput) {
+  testing::TempDir dir;
+  const std::string data = std::string(IMPACTSIM_SAMPLES) + "/../../tests/fixtures/survival/data.csv";
+  Result r = run("cox --data " + data + " --formula \"Surv(time, status) ~ x1 + f + strata(s)\" --cluster g --json " +
+                 dir.file("cox.json"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("robust variance over 80 clusters"), std::string::npos) << r.output;
+  const nlohmann::json j = nlohmann::json::parse(testing::read_file(dir.file("cox.json")));
+  ASSERT_EQ(j["coefficients"].size(), 3u);
+  for (const char* key : {"term", "estimate", "std_error", "robust_std_error", "exp_estimate", "exp_lower", "exp_upper"}) {
+    EXPECT_TRUE(j["coefficients"][0].contains(key)) << key;
+  }
+  EXPECT_EQ(j["strata"].size(), 2u);
+  EXPECT_TRUE(j.contains("likelihood_ratio_test") && j.contains("wald_test") && j.contains("score_test"));
+  r = run("km --data " + data + " --formula \"Surv(time, status) ~ grp\" --times 1,5 --json " + dir.file("km.json"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  const nlohmann::json k = nlohmann::json::parse(testing::read_file(dir.file("km.json")));
+  ASSERT_EQ(k["strata"].size(), 2u);
+  for (const char* key : {"surv", "std_error", "lower", "upper"}) EXPECT_TRUE(k["strata"][0]["at"][1].contains(key)) << key;
+  const std::string out = " --json " + dir.file("bad.json");
+  expect_input_error(run("cox --data " + data + " --formula \"time ~ x1\"" + out), "write it as \"Surv(time, status) ~ covariates\"");
+  expect_input_error(run("cox --data " + data + " --formula \"Surv(time, x2) ~ x1\"" + out), "use 0/1, TRUE/FALSE or 1/2");
+  expect_input_error(run("cox --data " + data + " --formula \"Surv(tme, status) ~ x1\"" + out), "no column \"tme\"");
+  expect_input_error(run("cox --data " + data + " --formula \"Surv(time, status) ~ x1\" --ties exact" + out), "--ties");
+  expect_input_error(run("km --data " + data + " --formula \"Surv(time, status) ~ grp\" --times 1,soon" + out), "--times");
+  EXPECT_FALSE(std::filesystem::exists(dir.file("bad.json")));
 }
 
 }  // namespace impactsim
