@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <map>
-#include <regex>
 
 #include "engine/design_matrix.hpp"
 #include "engine/error.hpp"
@@ -36,6 +36,34 @@ std::vector<std::string> top_level_terms(const std::string& rhs) {
   return terms;
 }
 
+bool is_name(const std::string& s) {
+  if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_' || s[0] == '.')) return false;
+  for (char c : s) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.')) return false;
+  }
+  return true;
+}
+
+// "f(a, b)" with f and every argument a plain name (no nesting): the form of
+// Surv(), strata() and offset() terms. std::regex is avoided on purpose: GCC 12
+// warns inside <regex> under the sanitizer build, and warnings are errors.
+bool parse_call(const std::string& s, std::string& function, std::vector<std::string>& args) {
+  const size_t open = s.find('(');
+  if (open == std::string::npos || s.back() != ')') return false;
+  function = trim(s.substr(0, open));
+  if (!is_name(function)) return false;
+  args.clear();
+  const std::string inner = s.substr(open + 1, s.size() - open - 2);
+  size_t start = 0;
+  while (true) {
+    const size_t comma = inner.find(',', start);
+    args.push_back(trim(inner.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
+    if (!is_name(args.back())) return false;
+    if (comma == std::string::npos) return true;
+    start = comma + 1;
+  }
+}
+
 const Column& need(const Table& t, const std::string& name, const std::string& what) {
   if (!t.has_column(name)) throw InputError(what + ": no column \"" + name + "\"" + suggest_names(name, t.column_names()));
   return t.column(name);
@@ -51,24 +79,25 @@ std::string value_text(const Column& c, size_t i) {
 SurvivalFormula parse_survival_formula(const std::string& text) {
   SurvivalFormula f;
   f.text = text;
-  static const std::regex lhs(R"(^\s*Surv\s*\(\s*([A-Za-z_.][A-Za-z0-9_.]*)\s*,\s*([A-Za-z_.][A-Za-z0-9_.]*)\s*\)\s*~(.*)$)");
-  std::smatch m;
-  if (!std::regex_match(text, m, lhs)) {
+  const size_t tilde = text.find('~');
+  std::string function;
+  std::vector<std::string> args;
+  if (tilde == std::string::npos || !parse_call(trim(text.substr(0, tilde)), function, args) || function != "Surv" ||
+      args.size() != 2) {
     throw InputError("formula \"" + text + "\": write it as \"Surv(time, status) ~ covariates\" (time and status are columns)");
   }
-  f.time = m[1];
-  f.status = m[2];
-  static const std::regex special(R"(^(strata|offset)\s*\(\s*([A-Za-z_.][A-Za-z0-9_.]*)\s*\)$)");
+  f.time = args[0];
+  f.status = args[1];
   std::vector<std::string> kept;
-  for (const std::string& term : top_level_terms(m[3])) {
-    std::smatch s;
+  for (const std::string& term : top_level_terms(text.substr(tilde + 1))) {
     if (term.empty()) continue;
-    if (std::regex_match(term, s, special)) {
-      if (s[1] == "strata") {
-        f.strata.push_back(s[2]);
+    if (parse_call(term, function, args) && (function == "strata" || function == "offset")) {
+      if (args.size() != 1) throw InputError("formula \"" + text + "\": " + function + "() takes one column");
+      if (function == "strata") {
+        f.strata.push_back(args[0]);
       } else {
         if (!f.offset.empty()) throw InputError("formula \"" + text + "\": one offset() term at most");
-        f.offset = s[2];
+        f.offset = args[0];
       }
       continue;
     }

@@ -274,7 +274,11 @@ void run_study(const StudySpec& spec, const StudyRunOptions& options, std::ostre
   eo.bootstrap_seed = spec.seed;
   const std::vector<OutcomeEffects> effects = estimate_effects(patients, yearly, spec.outcomes, eo);
   std::optional<AdjustedMortality> mortality;
-  if (spec.mortality) mortality = estimate_adjusted_mortality(patients, yearly, *spec.mortality, eo);
+  std::optional<SurvivalEffects> survival;
+  if (spec.mortality) {
+    mortality = estimate_adjusted_mortality(patients, yearly, *spec.mortality, eo);
+    survival = estimate_survival(patients, yearly, {spec.mortality->death_column, spec.mortality->years}, eo);
+  }
   // The naive comparison: every member against every non-member, unweighted,
   // each patient its own cluster.
   patients.add_column(Column::float64("impactsim_unit_weight", std::vector<double>(patients.num_rows(), 1.0)));
@@ -284,10 +288,10 @@ void run_study(const StudySpec& spec, const StudyRunOptions& options, std::ostre
   naive_options.difference_only = true;
   naive_options.bootstrap_replicates = 0;
   const std::vector<OutcomeEffects> naive = estimate_effects(patients, yearly, spec.outcomes, naive_options);
-  stage(5, fmt::format("effects: {} outcomes{}", effects.size(), mortality ? " and adjusted mortality" : ""));
+  stage(5, fmt::format("effects: {} outcomes{}", effects.size(), mortality ? ", adjusted mortality and survival" : ""));
 
   // 6. Report.
-  StudyReportInput in{spec, pm, m, balance, effects, naive, mortality, spec.generate ? "" : fnv1a_file_hex(cohort)};
+  StudyReportInput in{spec, pm, m, balance, effects, naive, mortality, survival, spec.generate ? "" : fnv1a_file_hex(cohort)};
   const StudyReport report = build_study_report(in);
   write_file_atomically((fs::path(options.out_dir) / "results.json").string(), report.json + "\n");
   write_file_atomically((fs::path(options.out_dir) / "report.md").string(), report.markdown);

@@ -167,6 +167,56 @@ report::Table mortality_table(const AdjustedMortality& m) {
   return t;
 }
 
+// One programme year of the survival table: its hazard ratio and the
+// groups' Kaplan-Meier survival at the year's end.
+struct SurvivalYear {
+  int year;
+  const YearHazard* hazard;
+  const KmCurve::At* km[2];
+};
+
+std::vector<SurvivalYear> survival_years(const SurvivalResults& s) {
+  std::vector<SurvivalYear> out;
+  for (size_t k = 0; k < s.by_year.size(); ++k) out.push_back({s.by_year[k].year, &s.by_year[k], {&s.km[0][k], &s.km[1][k]}});
+  return out;
+}
+
+// Years, then the whole follow-up. A survival reveals the year's deaths and
+// survivors (S(t) / S(t-1) = 1 - d / n), like a risk beside its denominator.
+report::Table survival_table(const SurvivalResults& s) {
+  report::Table t;
+  t.header = {"year", "members", "controls", "members: deaths", "controls: deaths",
+              "members: survival to the end of the year (Kaplan-Meier)", "controls: survival to the end of the year (Kaplan-Meier)",
+              "hazard ratio (Cox)"};
+  auto km_cell = [](const KmCurve::At& a, const YearHazard& h, int g) {
+    return Cell::of_number(report::format_interval(Unit::Proportion, a.surv, a.lower, a.upper),
+                           {h.events[g], static_cast<double>(h.patients[g]) - h.events[g]});
+  };
+  std::vector<CellRef> deaths[2];
+  for (const SurvivalYear& y : survival_years(s)) {
+    const YearHazard& h = *y.hazard;
+    const size_t r = t.add_row({Cell::of_text(std::to_string(y.year)), Cell::of_count(static_cast<double>(h.patients[1])),
+                                Cell::of_count(static_cast<double>(h.patients[0])), Cell::of_count(h.events[1]),
+                                Cell::of_count(h.events[0]), km_cell(*y.km[1], h, 1), km_cell(*y.km[0], h, 0),
+                                interval_cell(Unit::Ratio, h.hazard_ratio)});
+    t.linked.push_back({{r, 5}, {r, 6}, {r, 7}});
+    for (int g : {0, 1}) deaths[g].push_back({r, static_cast<size_t>(4 - g)});
+  }
+  const YearHazard& all = s.overall;
+  const size_t r = t.add_row({Cell::of_text(fmt::format("all years ({})", s.by_year.size())),
+                              Cell::of_count(static_cast<double>(all.patients[1])), Cell::of_count(static_cast<double>(all.patients[0])),
+                              Cell::of_count(all.events[1]), Cell::of_count(all.events[0]), Cell::of_text("."), Cell::of_text("."),
+                              interval_cell(Unit::Ratio, all.hazard_ratio)});
+  // The whole follow-up's deaths are the years' deaths when the years run from 1.
+  bool from_one = true;
+  for (size_t k = 0; k < s.by_year.size(); ++k) from_one = from_one && s.by_year[k].year == static_cast<int>(k) + 1;
+  if (from_one) {
+    for (int g : {0, 1}) t.sums.push_back({{r, static_cast<size_t>(4 - g)}, deaths[g]});
+  }
+  protect_yearly_counts(t);
+  return t;
+}
+
 // ---- Charts ------------------------------------------------------------------
 
 // Weighted histograms of the distance by group, with the units of each bin.
@@ -227,8 +277,10 @@ Chart love_plot(const BalanceReport& b) {
   return c;
 }
 
-// One point per year with its interval, each point tied to its table cell.
-void add_series(Chart& c, const std::string& label, const char* color, const std::vector<YearEffect>& years, size_t table,
+// One point per year with its interval, each point tied to its table cell
+// (row r of the table for years[r]; Row has a `year`).
+template <class Row>
+void add_series(Chart& c, const std::string& label, const char* color, const std::vector<Row>& years, size_t table,
                 size_t column, double offset, bool line, auto value_of) {
   ChartSeries s;
   s.label = label;
@@ -310,6 +362,15 @@ StudyResults collect_study_results(const StudyReportInput& in) {
     r.naive.push_back(std::move(n));
   }
   r.mortality = in.mortality;
+  if (in.survival) {
+    SurvivalResults sr;
+    sr.overall = in.survival->overall;
+    sr.by_year = in.survival->by_year;
+    for (int g : {0, 1}) {
+      for (int t : in.survival->spec.years) sr.km[g].push_back(in.survival->curves[g].at(t));
+    }
+    r.survival = std::move(sr);
+  }
   r.level = spec.level;
   r.clustered_on = spec.design.matching.replace ? "patient" : "matched set";
   return r;
@@ -341,7 +402,8 @@ std::vector<std::string> design_bullets(const StudyResults& r, const StudyReport
 
 // The summary, read from the tables after the small-cell rule.
 std::vector<std::string> summary_of(const StudyResults& r, const Document& doc, size_t sizes,
-                                    const std::vector<size_t>& outcome_tables, std::optional<size_t> mortality_table) {
+                                    const std::vector<size_t>& outcome_tables, std::optional<size_t> mortality_table,
+                                    std::optional<size_t> survival_table) {
   std::vector<std::string> s;
   const report::Table& sz = doc.tables[sizes];
   s.push_back(fmt::format("{} members were matched to {} non-members; standard errors are clustered on {}; intervals "
@@ -375,6 +437,12 @@ std::vector<std::string> summary_of(const StudyResults& r, const Document& doc, 
     }
     s.push_back(line + ".");
   }
+  if (survival_table) {
+    const report::Table& t = doc.tables[*survival_table];
+    s.push_back(fmt::format("Death as time to event: hazard ratio of enrolment {} over the whole follow-up (Cox, matching "
+                            "weights).",
+                            t.rows.back()[7].text));
+  }
   return s;
 }
 
@@ -393,6 +461,33 @@ void outcome_section(Document& doc, const OutcomeEffects& o, const std::vector<E
              [](const YearEffect& e) { return of_estimate(e.difference); });
   doc.chart(std::move(diff));
   doc.table(outcome_table(o, naive));
+}
+
+// Death as time to event: the table, Kaplan-Meier survival by group and the
+// hazard ratios by year. Returns the table's index.
+size_t survival_section(Document& doc, const SurvivalResults& s, const std::string& clustered_on) {
+  doc.section("Death as time to event", 3);
+  doc.paragraph(fmt::format(
+      "Follow-up from the index date to death or the end of the last programme year studied (time: the years' "
+      "exposures). Kaplan-Meier survival by group weighted by the matching weights (Greenwood standard errors, log-log "
+      "intervals, as survival::survfit); Cox models of the hazard of death on enrolment (Efron ties, matching weights, "
+      "robust variance clustered on {}, as coxph(cluster = )): over the whole follow-up, and in each year among those "
+      "alive at its start. Deaths are patients, unweighted.",
+      clustered_on == "patient" ? "patients" : "matched sets"));
+  const size_t table = doc.tables.size();
+  const std::vector<SurvivalYear> years = survival_years(s);
+  Chart km = year_chart("Survival to the end of each programme year (Kaplan-Meier)", "survival");
+  add_series(km, "members", kTreatedColor, years, table, 5, 0.08, true,
+             [](const SurvivalYear& y) { return Triple{y.km[1]->surv, y.km[1]->lower, y.km[1]->upper}; });
+  add_series(km, "controls", kControlColor, years, table, 6, -0.08, true,
+             [](const SurvivalYear& y) { return Triple{y.km[0]->surv, y.km[0]->lower, y.km[0]->upper}; });
+  doc.chart(std::move(km));
+  Chart hr = year_chart("Hazard ratio of death by year (Cox)", "hazard ratio");
+  hr.options.reference_y = 1.0;
+  add_series(hr, "hazard ratio", "#333333", years, table, 7, 0, false,
+             [](const SurvivalYear& y) { return of_estimate(y.hazard->hazard_ratio); });
+  doc.chart(std::move(hr));
+  return doc.table(survival_table(s));
 }
 
 }  // namespace
@@ -434,6 +529,8 @@ Document study_document(const StudyResults& r, const StudyReportInput& in) {
     doc.chart(std::move(c));
     mortality = doc.table(mortality_table(*r.mortality));
   }
+  std::optional<size_t> survival;
+  if (r.survival) survival = survival_section(doc, *r.survival, r.clustered_on);
   // A year's members and controls are the same figure in every yearly table.
   std::map<std::pair<std::string, size_t>, std::vector<DocumentCell>> same;
   for (size_t t : outcome_tables) {
@@ -441,14 +538,15 @@ Document study_document(const StudyResults& r, const StudyReportInput& in) {
       for (size_t c : {1, 2}) same[{doc.tables[t].rows[row][0].text, c}].push_back({t, {row, c}});
     }
   }
-  if (mortality) {
-    for (size_t row = 0; row < doc.tables[*mortality].rows.size(); ++row) {
-      for (size_t c : {1, 2}) same[{doc.tables[*mortality].rows[row][0].text, c}].push_back({*mortality, {row, c}});
+  for (const std::optional<size_t>& t : {mortality, survival}) {
+    if (!t) continue;
+    for (size_t row = 0; row < doc.tables[*t].rows.size(); ++row) {
+      for (size_t c : {1, 2}) same[{doc.tables[*t].rows[row][0].text, c}].push_back({*t, {row, c}});
     }
   }
   for (auto& [key, cells] : same) doc.linked.push_back(std::move(cells));
   report::apply_small_cell_rule(doc);
-  doc.summary = summary_of(r, doc, sizes, outcome_tables, mortality);
+  doc.summary = summary_of(r, doc, sizes, outcome_tables, mortality, survival);
   return doc;
 }
 

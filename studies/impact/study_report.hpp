@@ -15,6 +15,7 @@
 #include "engine/report/document.hpp"
 #include "models/balance/balance.hpp"
 #include "models/effects/effects.hpp"
+#include "models/effects/survival_effects.hpp"
 #include "models/matching/matching_design.hpp"
 #include "studies/impact/study.hpp"
 #include "studies/impact/study_results.hpp"
@@ -29,6 +30,7 @@ struct StudyReportInput {
   const std::vector<OutcomeEffects>& effects;
   const std::vector<OutcomeEffects>& naive;  // all members against all non-members, before matching
   const std::optional<AdjustedMortality>& mortality;
+  const std::optional<SurvivalEffects>& survival;  // death as time to event, with [mortality]
   std::string data_file_hash;  // FNV-1a of the cohort file's bytes, when read from a file
 };
 

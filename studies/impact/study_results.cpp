@@ -55,6 +55,23 @@ nlohmann::json year_json(const YearEffect& e, EffectKind kind, bool has_did) {
   return j;
 }
 
+nlohmann::json hazard_json(const YearHazard& h) {
+  return {{"year", h.year},
+          {"hazard_ratio", estimate_json(h.hazard_ratio)},
+          {"events", {{"control", count_json(h.events[0])}, {"treated", count_json(h.events[1])}}},
+          {"patients", {{"control", count_json(h.patients[0])}, {"treated", count_json(h.patients[1])}}},
+          {"clusters", h.clusters}};
+}
+
+nlohmann::json km_json(const std::vector<KmCurve::At>& points) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& a : points) {
+    j.push_back({{"time", a.time}, {"n_risk", count_json(a.n_risk)}, {"surv", num(a.surv)}, {"std_error", num(a.std_error)},
+                 {"lower", num(a.lower)}, {"upper", num(a.upper)}});
+  }
+  return j;
+}
+
 // ---- Reading -----------------------------------------------------------------
 
 struct Reader {
@@ -108,6 +125,32 @@ struct Reader {
     return j[key].get<std::string>();
   }
 };
+
+double masked_number(const Reader& r, const nlohmann::json& j, const char* key) {
+  const size_t c = r.count(j, key);
+  return c == kMaskedCount ? static_cast<double>(kMaskedCount) : r.number(j, key);
+}
+
+YearHazard hazard_of(const Reader& r, const nlohmann::json& j) {
+  YearHazard h;
+  h.year = r.at(j, "year").get<int>();
+  h.hazard_ratio = r.estimate(j, "hazard_ratio");
+  h.events[0] = masked_number(r, r.at(j, "events"), "control");
+  h.events[1] = masked_number(r, r.at(j, "events"), "treated");
+  h.patients[0] = r.count(r.at(j, "patients"), "control");
+  h.patients[1] = r.count(r.at(j, "patients"), "treated");
+  h.clusters = r.at(j, "clusters").get<size_t>();
+  return h;
+}
+
+std::vector<KmCurve::At> km_of(const Reader& r, const nlohmann::json& j) {
+  std::vector<KmCurve::At> out;
+  for (const auto& a : j) {
+    out.push_back({r.number(a, "time"), r.number(a, "surv"), r.number(a, "std_error"), r.number(a, "lower"), r.number(a, "upper"),
+                   masked_number(r, a, "n_risk")});
+  }
+  return out;
+}
 
 OutcomeEffects outcome_of(const Reader& r, const nlohmann::json& o, std::vector<Estimate>& naive) {
   OutcomeEffects oe;
@@ -219,6 +262,13 @@ nlohmann::json to_json(const StudyResults& r) {
     }
     j["adjusted_mortality"] = {{"covariates", r.mortality->spec.covariates}, {"by_year", years}};
   }
+  if (r.survival) {
+    nlohmann::json years = nlohmann::json::array();
+    for (const auto& h : r.survival->by_year) years.push_back(hazard_json(h));
+    j["survival"] = {{"overall", hazard_json(r.survival->overall)},
+                     {"by_year", years},
+                     {"km", {{"control", km_json(r.survival->km[0])}, {"treated", km_json(r.survival->km[1])}}}};
+  }
   j["confidence_level"] = r.level;
   j["standard_errors"] = {{"clustered_on", r.clustered_on}, {"type", "cluster-robust, sandwich::vcovCL: HC0 x G/(G-1)"}};
   return j;
@@ -271,6 +321,15 @@ StudyResults study_results_from_json(const nlohmann::json& j, const std::string&
       m.years.push_back(e);
     }
     s.mortality = m;
+  }
+  if (j.contains("survival")) {
+    const auto& sv = j["survival"];
+    SurvivalResults sr;
+    sr.overall = hazard_of(r, r.at(sv, "overall"));
+    for (const auto& y : r.at(sv, "by_year")) sr.by_year.push_back(hazard_of(r, y));
+    sr.km[0] = km_of(r, r.at(r.at(sv, "km"), "control"));
+    sr.km[1] = km_of(r, r.at(r.at(sv, "km"), "treated"));
+    s.survival = sr;
   }
   s.level = r.number(j, "confidence_level");
   if (!(s.level > 0 && s.level < 1)) r.fail("\"confidence_level\" is not in (0, 1)");

@@ -22,6 +22,9 @@
 //                              the log scale), clusters, bootstrap, naive_difference
 //   adjusted_mortality         covariates, by_year[]: year, treated_risk, control_risk,
 //                              risk_difference, adjusted_odds_ratio, clusters
+//   survival                   hazard_ratio (overall) and by_year[]: year, hazard_ratio, events,
+//                              patients, clusters; km: controls and members, at the end of each year
+//                              (time, n_risk, surv, std_error, lower, upper)
 //   confidence_level           the level of every interval
 //   standard_errors            clustered_on ("matched set" | "patient"), type ("vcovCL HC0 x G/(G-1)")
 #pragma once
@@ -35,6 +38,7 @@
 #include <vector>
 
 #include "models/effects/effects.hpp"
+#include "models/effects/survival_effects.hpp"
 
 namespace impactsim {
 
@@ -58,6 +62,14 @@ struct DataOrigin {
   std::string describe() const;
 };
 
+// Death as time to event: hazard ratios overall and by programme year, and
+// the groups' Kaplan-Meier survival at the end of each programme year.
+struct SurvivalResults {
+  YearHazard overall;
+  std::vector<YearHazard> by_year;
+  std::vector<KmCurve::At> km[2];  // 0 controls, 1 members
+};
+
 struct StudyResults {
   std::string program;
   std::string name, title, file, file_hash;
@@ -69,6 +81,7 @@ struct StudyResults {
   std::vector<OutcomeEffects> outcomes;
   std::vector<std::vector<Estimate>> naive;  // per outcome and year: the unmatched difference
   std::optional<AdjustedMortality> mortality;
+  std::optional<SurvivalResults> survival;
   double level = 0.95;
   std::string clustered_on = "matched set";  // what the standard errors are clustered on
 

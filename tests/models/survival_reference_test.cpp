@@ -136,6 +136,11 @@ TEST(Survival, BadInputIsNamed) {
   EXPECT_NE(error().find("information matrix is singular"), std::string::npos);
   EXPECT_THROW(kaplan_meier({1, 2}, {1, 3}, {}, {}, {}), InputError);
   EXPECT_THROW(parse_survival_formula("y ~ x"), InputError);
+  EXPECT_THROW(parse_survival_formula("Surv(t) ~ x"), InputError);
+  EXPECT_THROW(parse_survival_formula("Surv(t, d) x"), InputError);
+  EXPECT_THROW(parse_survival_formula("Surv(t, d) ~ x + strata(a, b)"), InputError);
+  EXPECT_THROW(parse_survival_formula("Surv(t, d) ~ x + offset(o) + offset(p)"), InputError);
+  EXPECT_EQ(parse_survival_formula(" Surv( t , d )~x*z + log(w)").covariates, "x*z + log(w)");
   const SurvivalFormula f = parse_survival_formula("Surv(t, d) ~ x + strata(a) + offset(o) + strata(b)");
   EXPECT_EQ(f.covariates, "x");
   EXPECT_EQ(f.strata, (std::vector<std::string>{"a", "b"}));

@@ -157,6 +157,42 @@ TEST(StudyReport, SaysWhereTheDataCameFromAndWhatTheIntervalsBelongTo) {
   EXPECT_EQ(html.find("<!DOCTYPE html>"), html.rfind("<!DOCTYPE html>"));
 }
 
+// Death as time to event beside the odds ratios: Kaplan-Meier survival at
+// each year's end by group (1:1 matching without replacement, no censoring
+// within a year: the product of the years' 1 - deaths / alive), and hazard
+// ratios overall and by year with cluster-robust intervals.
+TEST(StudyReport, DeathIsAlsoATimeToEventWithSurvivalCurvesAndHazardRatios) {
+  testing::TempDir dir;
+  const std::string md = run_tiny("prado_heart_failure", 3000, dir.path().string());
+  EXPECT_NE(md.find("### Death as time to event"), std::string::npos);
+  EXPECT_NE(md.find("hazard ratio of enrolment"), std::string::npos);
+  const StudyResults r = read_study_results(dir.file("out/results.json"));
+  ASSERT_TRUE(r.survival.has_value());
+  const SurvivalResults& s = *r.survival;
+  ASSERT_EQ(s.by_year.size(), 3u);
+  for (int g : {0, 1}) {
+    ASSERT_EQ(s.km[g].size(), 3u);
+    double surv = 1;
+    for (size_t k = 0; k < 3; ++k) {
+      const YearHazard& h = s.by_year[k];
+      surv *= 1 - h.events[g] / static_cast<double>(h.patients[g]);
+      EXPECT_NEAR(s.km[g][k].surv, surv, 1e-12) << "group " << g << " year " << k + 1;
+      EXPECT_LT(s.km[g][k].lower, s.km[g][k].surv);
+      EXPECT_GT(s.km[g][k].upper, s.km[g][k].surv);
+      if (k + 1 < 3) {
+        EXPECT_EQ(s.by_year[k + 1].patients[g], h.patients[g] - static_cast<size_t>(h.events[g]));
+      }
+    }
+    EXPECT_EQ(s.overall.events[g], s.by_year[0].events[g] + s.by_year[1].events[g] + s.by_year[2].events[g]);
+  }
+  for (const YearHazard* h : {&s.overall, &s.by_year[0], &s.by_year[2]}) {
+    EXPECT_GT(h->hazard_ratio.estimate, 0);
+    EXPECT_LT(h->hazard_ratio.lower, h->hazard_ratio.estimate);
+    EXPECT_GT(h->hazard_ratio.upper, h->hazard_ratio.estimate);
+    EXPECT_GT(h->clusters, 100u);
+  }
+}
+
 TEST(StudyReport, WithReplacementTheClustersArePatients) {
   testing::TempDir dir;
   const std::string md = run_tiny("prado_heart_failure", 3000, dir.path().string(), "ratio = 1", "ratio = 1\nreplace = true");
