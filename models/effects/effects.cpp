@@ -8,30 +8,11 @@
 #include "engine/design_matrix.hpp"
 #include "engine/error.hpp"
 #include "models/effects/matched_cohort.hpp"
+#include "models/effects/wald.hpp"
 #include "models/glm/inference.hpp"
 
 namespace impactsim {
 namespace {
-
-double z_of(double level) { return boost::math::quantile(boost::math::normal(), 1 - (1 - level) / 2); }
-
-Estimate wald(double est, double se, double z) {
-  Estimate e;
-  e.estimate = est;
-  e.std_error = se;
-  e.lower = est - z * se;
-  e.upper = est + z * se;
-  e.p_value = 2 * boost::math::cdf(boost::math::complement(boost::math::normal(), std::abs(est / se)));
-  return e;
-}
-
-Estimate exp_of(const Estimate& e) {
-  Estimate x = e;
-  x.estimate = std::exp(e.estimate);
-  x.lower = std::exp(e.lower);
-  x.upper = std::exp(e.upper);
-  return x;
-}
 
 // y ~ 1 + treat with weights and clusters: coefficients and their cluster-robust covariance.
 struct TwoGroupFit {

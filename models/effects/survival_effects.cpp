@@ -1,11 +1,11 @@
 #include "models/effects/survival_effects.hpp"
 
-#include <boost/math/distributions/normal.hpp>
 #include <algorithm>
 #include <cmath>
 
 #include "engine/error.hpp"
 #include "models/effects/matched_cohort.hpp"
+#include "models/effects/wald.hpp"
 #include "models/survival/cox.hpp"
 
 namespace impactsim {
@@ -15,6 +15,15 @@ struct Subjects {
   std::vector<double> time, weight;
   std::vector<uint8_t> status, treated;
   std::vector<int64_t> cluster;
+
+  // Patient p of the matched cohort, followed for `t` years, with or without the event.
+  void add(const Matched& m, size_t p, double t, bool event) {
+    time.push_back(t);
+    status.push_back(event);
+    weight.push_back(m.weight[p]);
+    treated.push_back(m.treated[p]);
+    cluster.push_back(m.cluster[p]);
+  }
 };
 
 // Cox ~ treated with the matching weights, clustered by matched set.
@@ -37,12 +46,7 @@ YearHazard hazard_ratio(const Subjects& s, double z, int year) {
   d.names = {"treated"};
   try {
     const CoxFit f = fit_cox(d);
-    const double b = f.coefficients[0], se = std::sqrt(f.robust_var(0, 0));
-    h.hazard_ratio.estimate = std::exp(b);
-    h.hazard_ratio.std_error = se;
-    h.hazard_ratio.lower = std::exp(b - z * se);
-    h.hazard_ratio.upper = std::exp(b + z * se);
-    h.hazard_ratio.p_value = 2 * boost::math::cdf(boost::math::complement(boost::math::normal(), std::abs(b / se)));
+    h.hazard_ratio = exp_of(wald(f.coefficients[0], std::sqrt(f.robust_var(0, 0)), z));
     h.clusters = f.clusters;
   } catch (const InputError&) {
     // No estimable ratio in this year (e.g. one group without events): left missing.
@@ -58,7 +62,7 @@ SurvivalEffects estimate_survival(const Table& patients, const Table& yearly, co
   const YearRows by_year = rows_by_year(yearly, m, c);
   const Column& death = require(yearly, spec.death_column, "survival");
   const Column& exposure = require(yearly, c.exposure, "survival");
-  const double z = boost::math::quantile(boost::math::normal(), 0.5 + options.level / 2);
+  const double z = z_of(options.level);
   SurvivalEffects out;
   out.spec = spec;
   if (spec.years.empty()) throw InputError("survival: no programme year to follow");
@@ -76,12 +80,7 @@ SurvivalEffects estimate_survival(const Table& patients, const Table& yearly, co
   }
   Subjects all;
   for (size_t p = 0; p < n; ++p) {
-    if (m.weight[p] <= 0 || !(time[p] > 0)) continue;
-    all.time.push_back(time[p]);
-    all.status.push_back(died[p]);
-    all.weight.push_back(m.weight[p]);
-    all.treated.push_back(m.treated[p]);
-    all.cluster.push_back(m.cluster[p]);
+    if (m.weight[p] > 0 && time[p] > 0) all.add(m, p, time[p], died[p] != 0);
   }
   if (all.time.empty()) throw InputError("survival: no matched patient has follow-up in the yearly table");
   std::vector<int32_t> group(all.treated.begin(), all.treated.end());
@@ -93,11 +92,7 @@ SurvivalEffects estimate_survival(const Table& patients, const Table& yearly, co
     Subjects s;
     for (const auto& [r, p] : rows_of(by_year, t)) {
       if (death.is_missing(r) || exposure.is_missing(r) || !(exposure.numeric_value(r) > 0)) continue;
-      s.time.push_back(exposure.numeric_value(r));
-      s.status.push_back(death.numeric_value(r) != 0);
-      s.weight.push_back(m.weight[p]);
-      s.treated.push_back(m.treated[p]);
-      s.cluster.push_back(m.cluster[p]);
+      s.add(m, p, exposure.numeric_value(r), death.numeric_value(r) != 0);
     }
     out.by_year.push_back(hazard_ratio(s, z, t));
   }
