@@ -50,6 +50,7 @@ fixtures:
 	Rscript tests/reference/glm.R
 	Rscript tests/reference/matching.R
 	Rscript tests/reference/survival.R
+	Rscript tests/reference/sensitivity.R
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) out
