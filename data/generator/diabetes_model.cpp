@@ -21,7 +21,11 @@
 //   move mortality);
 // - hospital stays (Poisson given frailty), days (stays + Poisson extra days),
 //   HbA1c tests and GP visits (Poisson), spending by kind (costs of care used
-//   plus log-normal remainders, growing each year).
+//   plus log-normal remainders, growing each year);
+// - negative-control outcomes each year (logistic in age, the follow-up
+//   propensity and engagement), which enrolment does not change: drawn from
+//   uniforms after all the others of the patient-year, so that adding them
+//   left every other draw as it was.
 #include <algorithm>
 #include <cmath>
 
@@ -29,6 +33,7 @@
 #include "data/generator/demographics.hpp"
 #include "data/generator/draws.hpp"
 #include "data/generator/parameters.hpp"
+#include "engine/error.hpp"
 
 namespace impactsim::generator {
 namespace {
@@ -43,6 +48,8 @@ enum YearDraw { uDeath, uDeathTime, uExam0, uHba1c = uExam0 + kExams, uGp, uStay
                 uDrugs, uOnset0, kYearDraws = uOnset0 + 4 };
 enum BaselineDraw { bDemographics, bType1 = bDemographics + DemographicsModel::kDraws, bInsulin, bComorb0, bCare = bComorb0 + 4,
                     bFrailty, bEngagement, bEnrol, kBaselineDrawCount };
+
+constexpr int kNegativeControls = 3;
 
 enum Comorbidity { kCardiovascular, kRenal, kHeartFailure, kRetinopathy, kComorbidities };
 const char* const kComorbNames[kComorbidities] = {"cardiovascular", "renal_disease", "heart_failure", "retinopathy"};
@@ -66,6 +73,8 @@ struct Params {
   double enrol_intercept, enrol_fundus, enrol_renal, enrol_dental, enrol_per_hba1c, enrol_low_income,
       enrol_per_quintile, enrol_age_per_decade, enrol_pilot;
   double engagement_enrol, engagement_exam, engagement_death, engagement_stays;
+  std::vector<std::string> nc_names;
+  std::vector<double> nc_intercept, nc_age_per_decade, nc_care_loading, nc_engagement;
 };
 
 Params read_params(const Parameters& p, int years) {
@@ -136,6 +145,17 @@ Params read_params(const Parameters& p, int years) {
   q.engagement_exam = p.value("engagement", "exam_log_odds");
   q.engagement_death = p.value("engagement", "death_log_odds");
   q.engagement_stays = p.value("engagement", "stays_log_rate");
+  q.nc_names = p.strings("negative_controls", "names");
+  q.nc_intercept = p.values("negative_controls", "intercept");
+  q.nc_age_per_decade = p.values("negative_controls", "age_per_decade");
+  q.nc_care_loading = p.values("negative_controls", "follow_up_loading");
+  q.nc_engagement = p.values("engagement", "negative_control_log_odds");
+  for (const auto* v : {&q.nc_intercept, &q.nc_age_per_decade, &q.nc_care_loading, &q.nc_engagement}) {
+    if (static_cast<int>(v->size()) != kNegativeControls || static_cast<int>(q.nc_names.size()) != kNegativeControls) {
+      throw InputError(p.path() + ": [negative_controls] and engagement.negative_control_log_odds need " +
+                       std::to_string(kNegativeControls) + " values each");
+    }
+  }
   return q;
 }
 
@@ -144,14 +164,14 @@ struct Patient : Demographics {
   bool comorb[kComorbidities];
   int n_comorb;
   double care, frailty, engagement;
-  double exam_lp[kExams], hba1c_lp, gp_lp, stays_lp, death_lp, drugs_lp;
+  double exam_lp[kExams], hba1c_lp, gp_lp, stays_lp, death_lp, drugs_lp, nc_lp[kNegativeControls];
   // Without enrolment these do not change from year to year: computed once.
   double exam_p0[kExams], hba1c_mean0, gp_mean0, stays_mean0;
 };
 
 // One year of one arm.
 struct Year {
-  bool death, exam[kExams], onset[kComorbidities];
+  bool death, exam[kExams], onset[kComorbidities], negative_control[kNegativeControls];
   double exposure;
   int64_t hba1c, gp, stays, days, ambulatory, hospital, drugs;
 };
@@ -206,6 +226,11 @@ class DiabetesModel final : public CohortModel {
     });
     for (auto& c : spending_columns(false)) yearly_.columns.push_back(std::move(c));
     for (const char* c : kComorbNames) yearly_.columns.push_back({c, ColumnType::Bool, {}, 64, "comorbidity recorded by the end of the year"});
+    const char* const nc_what[kNegativeControls] = {"dermatologist visit", "hearing test or ENT visit", "emergency care for an injury"};
+    for (int k = 0; k < kNegativeControls; ++k) {
+      yearly_.columns.push_back({q_.nc_names[static_cast<size_t>(k)], ColumnType::Bool, {}, 64,
+                                 std::string(nc_what[k]) + " in the year (negative control: enrolment has no effect)"});
+    }
     truth_ = {
         {"fundus_2y", OutcomeKind::Proportion, "fundus exam in the 2-year window"},
         {"renal_check", OutcomeKind::Proportion, "creatinine and albuminuria in the year"},
@@ -277,6 +302,10 @@ Patient DiabetesModel::draw_patient(int64_t id) const {
   for (int c = 0; c < kComorbidities; ++c) p.death_lp += p.comorb[c] ? q_.death_comorb[c] : 0.0;
   p.drugs_lp = q_.drugs_log_mean + (p.insulin ? q_.drugs_insulin : 0.0) + q_.drugs_comorbidity * p.n_comorb;
   for (int e = 0; e < kExams; ++e) p.exam_p0[e] = logistic(p.exam_lp[e]);
+  for (int k = 0; k < kNegativeControls; ++k) {
+    const auto j = static_cast<size_t>(k);
+    p.nc_lp[k] = q_.nc_intercept[j] + q_.nc_age_per_decade[j] * age_dec + q_.nc_care_loading[j] * p.care + q_.nc_engagement[j] * p.engagement;
+  }
   p.hba1c_mean0 = std::exp(p.hba1c_lp);
   p.gp_mean0 = std::exp(p.gp_lp);
   p.stays_mean0 = std::exp(p.stays_lp);
@@ -336,6 +365,10 @@ Year DiabetesModel::draw_year(const Patient& p, int64_t id, int t, int arm, cons
                           : 0;
   y.drugs = euros(std::exp(p.drugs_lp + q_.drugs_comorbidity * gained + q_.drugs_sd * RandomStream::normal_quantile(u[uDrugs])) *
                   y.exposure * growth);
+  // Negative controls: the stream's next uniforms, the same in both arms (no effect).
+  for (int k = 0; k < kNegativeControls; ++k) {
+    y.negative_control[k] = s.uniform() < logistic(p.nc_lp[k] + q_.nc_age_per_decade[static_cast<size_t>(k)] * t / 10.0) * y.exposure;
+  }
   return y;
 }
 
@@ -413,6 +446,7 @@ void DiabetesModel::generate(int64_t first_id, int64_t count, BlockBuilder& pb, 
         yb.set_int(c++, y.drugs);
         yb.set_int(c++, total);
         for (int k = 0; k < kComorbidities; ++k) yb.set_bool(c++, comorb[k]);
+        for (int k = 0; k < kNegativeControls; ++k) yb.set_bool(c++, y.negative_control[k]);
       }
     }
     if (enrolled) tally.add_member();
@@ -460,6 +494,9 @@ nlohmann::json DiabetesModel::true_parameters() const {
                                {"meaning", "member ratio of the extra days per stay beyond the first"}};
   j["hba1c_log_rate"] = {{"by_year", q_.hba1c_effect}, {"meaning", "member effect on the log rate of HbA1c tests"}};
   j["gp_log_rate"] = {{"by_year", q_.gp_effect}, {"meaning", "member effect on the log rate of GP visits"}};
+  j["negative_controls"] = {{"outcomes", q_.nc_names},
+                            {"meaning", "yearly outcomes enrolment does not change: every true effect is null (risk "
+                                        "ratio 1); with the engagement trait on they share its confounding"}};
   return j;
 }
 
