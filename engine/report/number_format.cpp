@@ -62,4 +62,9 @@ std::string format_bounds(Unit unit, double lower, double upper) {
   return "[" + format_fixed(lower, d) + ", " + format_fixed(upper, d) + "]";
 }
 
+std::string format_p_value(double p) {
+  if (!std::isfinite(p)) return ".";
+  return p < 0.001 ? "<0.001" : format_fixed(p, 3);
+}
+
 }  // namespace impactsim::report

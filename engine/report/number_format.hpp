@@ -24,5 +24,7 @@ std::string format_value(Unit unit, double value);
 std::string format_interval(Unit unit, double estimate, double lower, double upper);
 // "[0.019, 0.026]" with the decimals of the estimate's rule.
 std::string format_bounds(Unit unit, double lower, double upper);
+// A p-value: 3 decimals, "<0.001" below 0.001.
+std::string format_p_value(double p);
 
 }  // namespace impactsim::report

@@ -156,6 +156,34 @@ std::vector<ClusterSums> cluster_sums(const YearData& d, bool exposure) {
   return sums;
 }
 
+// Rosenbaum bounds of the year's complete pairs (both members observed):
+// clusters holding exactly one member and one control.
+RosenbaumBound pair_bound(const YearData& d, double alpha) {
+  struct Pair {
+    int members = 0, controls = 0;
+    double member_y = 0, control_y = 0;
+  };
+  std::unordered_map<int64_t, Pair> pairs;
+  for (Eigen::Index k = 0; k < d.y.size(); ++k) {
+    Pair& p = pairs[d.cluster[static_cast<size_t>(k)]];
+    if (d.treat[k] != 0) {
+      ++p.members;
+      p.member_y = d.y[k];
+    } else {
+      ++p.controls;
+      p.control_y = d.y[k];
+    }
+  }
+  size_t complete = 0, member_only = 0, control_only = 0;
+  for (const auto& [id, p] : pairs) {
+    if (p.members != 1 || p.controls != 1) continue;
+    ++complete;
+    member_only += p.member_y == 1 && p.control_y == 0;
+    control_only += p.member_y == 0 && p.control_y == 1;
+  }
+  return rosenbaum_bound(complete, member_only, control_only, alpha);
+}
+
 // The pair bootstrap's substream of outcome k's estimate in year t: each
 // estimate resamples on numbers of its own, keyed, not added to the seed.
 uint64_t bootstrap_estimate_index(size_t outcome, int year) {
@@ -216,6 +244,7 @@ std::vector<OutcomeEffects> estimate_effects(const Table& patients, const Table&
           if (rr.ok) e.ratio = exp_of(wald(rr.b1, std::sqrt(rr.v(1, 1)), z));
           const TwoGroupFit orf = fit_two_groups(d.y, d.treat, d.w, d.cluster, FamilyKind::Binomial, Link::Logit);
           if (orf.ok) e.odds_ratio = exp_of(wald(orf.b1, std::sqrt(orf.v(1, 1)), z));
+          if (options.matched_pairs) e.rosenbaum = pair_bound(d, (1 - options.level) / 2);
           break;
         }
         case EffectKind::Count: {

@@ -25,6 +25,8 @@
 
 #include "engine/table.hpp"
 #include "models/effects/cluster_bootstrap.hpp"
+#include "models/sensitivity/evalue.hpp"
+#include "models/sensitivity/rosenbaum_bounds.hpp"
 
 namespace impactsim {
 
@@ -47,6 +49,9 @@ struct OutcomeSpec {
   // did not happen (death_year): the binary outcome of year t is "the event
   // by the end of year t", over every matched patient (death by year t).
   bool event_year = false;
+  // An outcome enrolment cannot change: its estimates measure the design's
+  // systematic error (empirical calibration), not an effect.
+  bool negative_control = false;
 };
 
 struct AdjustedMortalitySpec {
@@ -83,6 +88,16 @@ struct YearEffect {
   // Pair (cluster) bootstrap of `difference`, when requested.
   bool bootstrapped = false;
   BootstrapInterval bootstrap;
+  // 1:1 matched pairs, binary outcomes: Rosenbaum bounds of the pairs whose
+  // two members are both observed in the year (pairs == 0: not computed).
+  RosenbaumBound rosenbaum;
+  // Filled by the study (studies/impact/study_sensitivity): E-values of the
+  // ratio and the odds ratio; the ratio calibrated on the negative controls'
+  // empirical null (NaN without negative controls); the difference's p-value
+  // adjusted across the study's outcomes and years (Holm, Benjamini-Hochberg).
+  EValue ratio_evalue, odds_ratio_evalue;
+  Estimate calibrated_ratio;
+  double p_holm = NAN, p_bh = NAN;
 };
 
 struct OutcomeEffects {
@@ -104,6 +119,9 @@ struct EffectOptions {
   // Pair (cluster) bootstrap of each difference: replicates (0 = none), seed.
   int bootstrap_replicates = 0;
   uint64_t bootstrap_seed = 1;
+  // The matched sets are 1:1 pairs (ratio 1, without replacement): binary
+  // outcomes get Rosenbaum bounds at the one-sided level (1 - level) / 2.
+  bool matched_pairs = false;
 };
 
 std::vector<OutcomeEffects> estimate_effects(const Table& patients, const Table& yearly,

@@ -29,6 +29,7 @@ struct YearHazard {
   double events[2] = {0, 0};       // deaths, 0 controls, 1 members (patients, unweighted)
   size_t patients[2] = {0, 0};     // alive at the start of the year (overall: with follow-up)
   size_t clusters = 0;
+  EValue evalue;                   // filled by the study (studies/impact/study_sensitivity)
 };
 
 struct SurvivalEffects {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -190,6 +191,12 @@ StudySpec load_study(const std::string& path) {
         throw InputError(o.where("table") + ": \"" + table + "\" is not yearly (outcomes by year) or patients (index-year outcomes)");
       }
       spec.at_index = table == "patients" && !spec.event_year;
+      spec.negative_control = o.get_bool("negative_control", false);
+      if (spec.negative_control && (spec.kind == EffectKind::Mean || spec.at_index)) {
+        throw InputError(o.where("negative_control") +
+                         ": a negative control is a yearly binary or count outcome (its risk or rate ratio measures the "
+                         "design's systematic error)");
+      }
       spec.years = years_of(o, "years", horizon);
       s.outcomes.push_back(std::move(spec));
     }
@@ -201,6 +208,21 @@ StudySpec load_study(const std::string& path) {
     spec.years = years_of(*m, "years", horizon);
     s.mortality = spec;
   }
+  if (auto d = root.find_table("diagnostics")) {
+    DiagnosticThresholds& t = s.diagnostics;
+    t.equipoise = d->get_double("equipoise", t.equipoise);
+    t.max_smd = d->get_double("max_smd", t.max_smd);
+    t.mdrr = d->get_double("mdrr", t.mdrr);
+    t.ease = d->get_double("ease", t.ease);
+    if (d->has("equipoise_bounds")) {
+      const std::vector<double> b = d->get_doubles("equipoise_bounds");
+      if (b.size() != 2) throw InputError(d->where("equipoise_bounds") + ": give two bounds, e.g. [0.3, 0.7]");
+      t.equipoise_lower = b[0];
+      t.equipoise_upper = b[1];
+    }
+    const std::string bad = t.invalid();
+    if (!bad.empty()) throw InputError(d->where() + ": " + bad);
+  }
   if (auto r = root.find_table("report")) {
     s.level = r->get_double("level", 0.95);
     if (!(s.level > 0 && s.level < 1)) throw InputError(r->where("level") + ": the confidence level lies in (0, 1)");
@@ -208,6 +230,10 @@ StudySpec load_study(const std::string& path) {
     if (s.bootstrap != 0 && (s.bootstrap < 10 || s.bootstrap > 100000)) {
       throw InputError(r->where("bootstrap") + ": bootstrap replicates lie in 10..100000 (0: no bootstrap)");
     }
+  }
+  const bool negative_only = std::all_of(s.outcomes.begin(), s.outcomes.end(), [](const OutcomeSpec& o) { return o.negative_control; });
+  if (!s.outcomes.empty() && negative_only && !s.mortality) {
+    throw InputError(path + ": every [[outcome]] is a negative control; add the outcomes the study is about");
   }
   if (s.outcomes.empty() && !s.mortality) {
     throw InputError(path + ": the study has no [[outcome]] and no [mortality]; add at least one");
@@ -272,7 +298,8 @@ void run_study(const StudySpec& spec, const StudyRunOptions& options, std::ostre
   eo.columns = spec.columns;
   eo.bootstrap_replicates = spec.bootstrap;
   eo.bootstrap_seed = spec.seed;
-  const std::vector<OutcomeEffects> effects = estimate_effects(patients, yearly, spec.outcomes, eo);
+  eo.matched_pairs = spec.design.matching.ratio == 1 && !spec.design.matching.replace;
+  std::vector<OutcomeEffects> effects = estimate_effects(patients, yearly, spec.outcomes, eo);
   std::optional<AdjustedMortality> mortality;
   std::optional<SurvivalEffects> survival;
   if (spec.mortality) {
@@ -288,10 +315,13 @@ void run_study(const StudySpec& spec, const StudyRunOptions& options, std::ostre
   naive_options.difference_only = true;
   naive_options.bootstrap_replicates = 0;
   const std::vector<OutcomeEffects> naive = estimate_effects(patients, yearly, spec.outcomes, naive_options);
-  stage(5, fmt::format("effects: {} outcomes{}", effects.size(), mortality ? ", adjusted mortality and survival" : ""));
+  const StudyDiagnostics diagnostics = assess_study({pm, balance, spec.diagnostics, spec.level}, effects, mortality, survival);
+  stage(5, fmt::format("effects: {} outcomes{}; diagnostics {}", effects.size(), mortality ? ", adjusted mortality and survival" : "",
+                       diagnostics.passed() ? "pass" : "FAIL"));
 
   // 6. Report.
-  StudyReportInput in{spec, pm, m, balance, effects, naive, mortality, survival, spec.generate ? "" : fnv1a_file_hex(cohort)};
+  StudyReportInput in{spec,     pm,        m,           balance, effects, naive, mortality,
+                      survival, diagnostics, spec.generate ? "" : fnv1a_file_hex(cohort)};
   const StudyReport report = build_study_report(in);
   write_file_atomically((fs::path(options.out_dir) / "results.json").string(), report.json + "\n");
   write_file_atomically((fs::path(options.out_dir) / "report.md").string(), report.markdown);

@@ -13,6 +13,7 @@
 #include "data/generator/cohort_model.hpp"
 #include "models/effects/effects.hpp"
 #include "models/matching/matching_design.hpp"
+#include "models/sensitivity/diagnostics.hpp"
 
 namespace impactsim {
 
@@ -34,6 +35,9 @@ struct StudySpec {
   std::vector<OutcomeSpec> outcomes;
   std::optional<AdjustedMortalitySpec> mortality;
   CohortColumns columns;
+
+  // [diagnostics]: the gate's thresholds (CohortMethod's defaults).
+  DiagnosticThresholds diagnostics;
 
   // [report]
   double level = 0.95;

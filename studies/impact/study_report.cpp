@@ -11,6 +11,7 @@
 #include "engine/text_hash.hpp"
 #include "engine/version.hpp"
 #include "models/balance/report.hpp"
+#include "studies/impact/sensitivity_report.hpp"
 
 namespace impactsim {
 
@@ -154,14 +155,15 @@ report::Table outcome_table(const OutcomeEffects& o, const std::vector<Estimate>
 report::Table mortality_table(const AdjustedMortality& m) {
   report::Table t;
   t.header = {"year", "members", "controls", "members: risk of death in the year", "controls: risk of death in the year",
-              "risk difference", "adjusted odds ratio"};
+              "risk difference", "adjusted odds ratio", "E-value of the adjusted odds ratio (of its bound nearest 1)"};
   for (const auto& e : m.years) {
     const size_t r = t.add_row({Cell::of_text(std::to_string(e.year)), Cell::of_count(static_cast<double>(e.treated.rows)),
                                 Cell::of_count(static_cast<double>(e.control.rows)),
                                 group_cell(Unit::Proportion, EffectKind::Binary, e.treated),
                                 group_cell(Unit::Proportion, EffectKind::Binary, e.control),
-                                interval_cell(Unit::Proportion, e.difference), interval_cell(Unit::Ratio, e.odds_ratio)});
-    t.linked.push_back({{r, 3}, {r, 4}, {r, 5}, {r, 6}});
+                                interval_cell(Unit::Proportion, e.difference), interval_cell(Unit::Ratio, e.odds_ratio),
+                                Cell::of_number(evalue_text(e.odds_ratio_evalue))});
+    t.linked.push_back({{r, 3}, {r, 4}, {r, 5}, {r, 6}, {r, 7}});
   }
   protect_yearly_counts(t);
   return t;
@@ -187,7 +189,7 @@ report::Table survival_table(const SurvivalResults& s) {
   report::Table t;
   t.header = {"year", "members", "controls", "members: deaths", "controls: deaths",
               "members: survival to the end of the year (Kaplan-Meier)", "controls: survival to the end of the year (Kaplan-Meier)",
-              "hazard ratio (Cox)"};
+              "hazard ratio (Cox)", "E-value of the hazard ratio (of its bound nearest 1)"};
   auto km_cell = [](const KmCurve::At& a, const YearHazard& h, int g) {
     return Cell::of_number(report::format_interval(Unit::Proportion, a.surv, a.lower, a.upper),
                            {h.events[g], static_cast<double>(h.patients[g]) - h.events[g]});
@@ -198,15 +200,15 @@ report::Table survival_table(const SurvivalResults& s) {
     const size_t r = t.add_row({Cell::of_text(std::to_string(y.year)), Cell::of_count(static_cast<double>(h.patients[1])),
                                 Cell::of_count(static_cast<double>(h.patients[0])), Cell::of_count(h.events[1]),
                                 Cell::of_count(h.events[0]), km_cell(*y.km[1], h, 1), km_cell(*y.km[0], h, 0),
-                                interval_cell(Unit::Ratio, h.hazard_ratio)});
-    t.linked.push_back({{r, 5}, {r, 6}, {r, 7}});
+                                interval_cell(Unit::Ratio, h.hazard_ratio), Cell::of_number(evalue_text(h.evalue))});
+    t.linked.push_back({{r, 5}, {r, 6}, {r, 7}, {r, 8}});
     for (int g : {0, 1}) deaths[g].push_back({r, static_cast<size_t>(4 - g)});
   }
   const YearHazard& all = s.overall;
   const size_t r = t.add_row({Cell::of_text(fmt::format("all years ({})", s.by_year.size())),
                               Cell::of_count(static_cast<double>(all.patients[1])), Cell::of_count(static_cast<double>(all.patients[0])),
                               Cell::of_count(all.events[1]), Cell::of_count(all.events[0]), Cell::of_text("."), Cell::of_text("."),
-                              interval_cell(Unit::Ratio, all.hazard_ratio)});
+                              interval_cell(Unit::Ratio, all.hazard_ratio), Cell::of_number(evalue_text(all.evalue))});
   // The whole follow-up's deaths are the years' deaths when the years run from 1.
   bool from_one = true;
   for (size_t k = 0; k < s.by_year.size(); ++k) from_one = from_one && s.by_year[k].year == static_cast<int>(k) + 1;
@@ -371,6 +373,7 @@ StudyResults collect_study_results(const StudyReportInput& in) {
     }
     r.survival = std::move(sr);
   }
+  r.diagnostics = in.diagnostics;
   r.level = spec.level;
   r.clustered_on = spec.design.matching.replace ? "patient" : "matched set";
   return r;
@@ -405,6 +408,8 @@ std::vector<std::string> summary_of(const StudyResults& r, const Document& doc, 
                                     const std::vector<size_t>& outcome_tables, std::optional<size_t> mortality_table,
                                     std::optional<size_t> survival_table) {
   std::vector<std::string> s;
+  s.push_back(r.diagnostics.passed() ? "The study passes its diagnostics gate (equipoise, balance, power, systematic error: see Diagnostics)."
+                                     : "The study FAILS its diagnostics gate: see Diagnostics before reading any estimate.");
   const report::Table& sz = doc.tables[sizes];
   s.push_back(fmt::format("{} members were matched to {} non-members; standard errors are clustered on {}; intervals "
                           "are {:g}% confidence intervals.",
@@ -421,7 +426,7 @@ std::vector<std::string> summary_of(const StudyResults& r, const Document& doc, 
   for (size_t k = 0; k < r.outcomes.size(); ++k) {
     const OutcomeEffects& o = r.outcomes[k];
     const report::Table& t = doc.tables[outcome_tables[k]];
-    if (t.rows.empty()) continue;
+    if (t.rows.empty() || o.spec.negative_control) continue;
     auto at = [&](size_t row) { return fmt::format("{} in year {}", t.rows[row][5].text, t.rows[row][0].text); };
     std::string line = fmt::format("{}: {} {}", o.spec.name, difference_in_units(o.spec), at(0));
     if (t.rows.size() > 1) line += ", " + at(t.rows.size() - 1);
@@ -446,8 +451,13 @@ std::vector<std::string> summary_of(const StudyResults& r, const Document& doc, 
   return s;
 }
 
-void outcome_section(Document& doc, const OutcomeEffects& o, const std::vector<Estimate>& naive) {
-  doc.section(o.spec.name, 3);
+// The outcome's charts, table and sensitivity table; returns the table's index.
+size_t outcome_section(Document& doc, const OutcomeEffects& o, const std::vector<Estimate>& naive, const StudyResults& r) {
+  doc.section(o.spec.negative_control ? o.spec.name + " (negative control)" : o.spec.name, 3);
+  if (o.spec.negative_control) {
+    doc.paragraph("A negative control: enrolment cannot change this outcome, so any difference below is the design's "
+                  "systematic error (with chance), not an effect. Its ratios feed the empirical null (Diagnostics).");
+  }
   const size_t table = doc.tables.size();  // the table added below
   const std::string value = StudyResults::value_label(o.spec);
   Chart groups = year_chart(o.spec.name + " by group", value);
@@ -461,6 +471,10 @@ void outcome_section(Document& doc, const OutcomeEffects& o, const std::vector<E
              [](const YearEffect& e) { return of_estimate(e.difference); });
   doc.chart(std::move(diff));
   doc.table(outcome_table(o, naive));
+  const size_t sensitivity = doc.table(sensitivity_table(o, r.diagnostics.null.fitted(), r.level));
+  // A year's sensitivity figures are masked with its difference.
+  for (size_t row = 0; row < o.years.size(); ++row) doc.linked.push_back({{table, {row, 5}}, {sensitivity, {row, 1}}});
+  return table;
 }
 
 // Death as time to event: the table, Kaplan-Meier survival by group and the
@@ -495,6 +509,7 @@ size_t survival_section(Document& doc, const SurvivalResults& s, const std::stri
 Document study_document(const StudyResults& r, const StudyReportInput& in) {
   Document doc;
   doc.title = r.title;
+  diagnostics_section(doc, r);
   doc.section("Data and design");
   doc.bullets(design_bullets(r, in));
   doc.section("Sample sizes");
@@ -511,11 +526,19 @@ Document study_document(const StudyResults& r, const StudyReportInput& in) {
   doc.paragraph("Members against their matched controls, weighted by the matching weights, by programme year (year k: "
                 "the k-th year after the index date), among those observed in the year. Each interval follows the "
                 "estimate it belongs to.");
+  doc.paragraph("What the yearly contrasts compare: exam, stay and spending outcomes of year k compare the members and "
+                "controls still alive at its start. If enrolment changes survival, those survivors are no longer the "
+                "matched groups, and the contrast mixes the effect on the outcome with the effect on who survives "
+                "(\"death by the end of the year\" outcomes and the time-to-event analysis count every matched patient).");
+  doc.paragraph("Sensitivity tables: the E-value is the risk ratio an unmeasured confounder would need with both "
+                "enrolment and the outcome to explain the estimate away, and in brackets its interval (VanderWeele & "
+                "Ding 2017; odds and hazard ratios of outcomes above 15% taken to the risk-ratio scale); p-values are "
+                "adjusted across every outcome and year of the study that is not a negative control (Holm: family-wise "
+                "error; Benjamini-Hochberg: false discovery rate); Rosenbaum's Gamma (1:1 pairs, binary outcomes) is "
+                "the odds of enrolment within a pair that a hidden confounder would need for the pairs' one-sided "
+                "McNemar test to stop being significant.");
   std::vector<size_t> outcome_tables;
-  for (size_t k = 0; k < r.outcomes.size(); ++k) {
-    outcome_section(doc, r.outcomes[k], r.naive[k]);
-    outcome_tables.push_back(doc.tables.size() - 1);
-  }
+  for (size_t k = 0; k < r.outcomes.size(); ++k) outcome_tables.push_back(outcome_section(doc, r.outcomes[k], r.naive[k], r));
   std::optional<size_t> mortality;
   if (r.mortality) {
     doc.section("Death in the year, adjusted odds ratio", 3);

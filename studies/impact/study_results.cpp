@@ -22,6 +22,45 @@ nlohmann::json estimate_json(const Estimate& e) {
           {"upper", num(e.upper)},       {"p_value", num(e.p_value)}};
 }
 
+// A ratio with its E-values (of the estimate, and of the interval's bound nearest 1).
+nlohmann::json ratio_json(const Estimate& e, const EValue& ev) {
+  nlohmann::json j = estimate_json(e);
+  j["e_value"] = num(ev.point);
+  j["e_value_bound"] = num(ev.bound);
+  return j;
+}
+
+nlohmann::json rosenbaum_json(const RosenbaumBound& b) {
+  return {{"pairs", count_json(b.pairs)},
+          {"discordant_pairs", count_json(b.discordant)},
+          {"pairs_in_direction", count_json(b.in_direction)},
+          {"direction", b.member_more ? "members more often" : "controls more often"},
+          {"p_value", num(b.p_value)},
+          {"alpha", num(b.alpha)},
+          {"gamma", num(b.gamma)}};
+}
+
+nlohmann::json diagnostics_json(const StudyDiagnostics& d) {
+  const DiagnosticThresholds& t = d.thresholds;
+  nlohmann::json checks = nlohmann::json::array();
+  for (const DiagnosticCheck& c : d.checks) {
+    checks.push_back({{"name", c.name}, {"subject", c.subject}, {"value", num(c.value)}, {"threshold", num(c.threshold)},
+                      {"passes_at", c.at_least ? "at least the threshold" : "below the threshold"},
+                      {"status", to_string(c.status)}, {"note", c.note}});
+  }
+  nlohmann::json j = {{"passed", d.passed()},
+                      {"thresholds",
+                       {{"equipoise", t.equipoise}, {"max_smd", t.max_smd}, {"mdrr", t.mdrr}, {"ease", t.ease},
+                        {"equipoise_bounds", {t.equipoise_lower, t.equipoise_upper}}, {"mdrr_alpha", t.alpha},
+                        {"mdrr_power", t.power}}},
+                      {"checks", checks},
+                      {"failures", d.failures()}};
+  j["negative_controls"] = {{"outcomes", d.negative_controls},
+                            {"empirical_null",
+                             {{"mean", num(d.null.mean)}, {"sd", num(d.null.sd)}, {"estimates", d.null.estimates}}}};
+  return j;
+}
+
 nlohmann::json group_json(const GroupValue& g) {
   nlohmann::json j = {{"value", num(g.value)}, {"lower", num(g.lower)}, {"upper", num(g.upper)}, {"patients", count_json(g.rows)}};
   if (!std::isnan(g.events)) j["events"] = count_json(g.events);
@@ -43,8 +82,14 @@ nlohmann::json year_json(const YearEffect& e, EffectKind kind, bool has_did) {
                       {"control", group_json(e.control)},
                       {"difference", estimate_json(e.difference)},
                       {"clusters", e.clusters}};
-  if (kind != EffectKind::Mean) j["ratio"] = estimate_json(e.ratio);
-  if (kind == EffectKind::Binary) j["odds_ratio"] = estimate_json(e.odds_ratio);
+  if (kind != EffectKind::Mean) j["ratio"] = ratio_json(e.ratio, e.ratio_evalue);
+  if (kind != EffectKind::Mean && std::isfinite(e.calibrated_ratio.estimate)) j["calibrated_ratio"] = estimate_json(e.calibrated_ratio);
+  if (kind == EffectKind::Binary) j["odds_ratio"] = ratio_json(e.odds_ratio, e.odds_ratio_evalue);
+  if (!std::isnan(e.p_holm)) {
+    j["difference"]["p_holm"] = num(e.p_holm);
+    j["difference"]["p_bh"] = num(e.p_bh);
+  }
+  if (e.rosenbaum.pairs > 0) j["rosenbaum"] = rosenbaum_json(e.rosenbaum);
   if (has_did) j["difference_in_differences"] = estimate_json(e.did);
   if (e.bootstrapped) {
     j["bootstrap"] = {{"replicates", e.bootstrap.replicates},
@@ -57,7 +102,7 @@ nlohmann::json year_json(const YearEffect& e, EffectKind kind, bool has_did) {
 
 nlohmann::json hazard_json(const YearHazard& h) {
   return {{"year", h.year},
-          {"hazard_ratio", estimate_json(h.hazard_ratio)},
+          {"hazard_ratio", ratio_json(h.hazard_ratio, h.evalue)},
           {"events", {{"control", count_json(h.events[0])}, {"treated", count_json(h.events[1])}}},
           {"patients", {{"control", count_json(h.patients[0])}, {"treated", count_json(h.patients[1])}}},
           {"clusters", h.clusters}};
@@ -106,6 +151,13 @@ struct Reader {
     e.p_value = number(v, "p_value");
     return e;
   }
+  EValue evalue(const nlohmann::json& j, const char* key) const {
+    EValue e;
+    if (!j.contains(key)) return e;
+    e.point = number(j[key], "e_value");
+    e.bound = number(j[key], "e_value_bound");
+    return e;
+  }
   GroupValue group(const nlohmann::json& j, const char* key) const {
     const nlohmann::json& v = at(j, key);
     GroupValue g;
@@ -135,6 +187,7 @@ YearHazard hazard_of(const Reader& r, const nlohmann::json& j) {
   YearHazard h;
   h.year = r.at(j, "year").get<int>();
   h.hazard_ratio = r.estimate(j, "hazard_ratio");
+  h.evalue = r.evalue(j, "hazard_ratio");
   h.events[0] = masked_number(r, r.at(j, "events"), "control");
   h.events[1] = masked_number(r, r.at(j, "events"), "treated");
   h.patients[0] = r.count(r.at(j, "patients"), "control");
@@ -152,9 +205,54 @@ std::vector<KmCurve::At> km_of(const Reader& r, const nlohmann::json& j) {
   return out;
 }
 
+RosenbaumBound rosenbaum_of(const Reader& r, const nlohmann::json& j) {
+  RosenbaumBound b;
+  b.pairs = r.count(j, "pairs");
+  b.discordant = r.count(j, "discordant_pairs");
+  b.in_direction = r.count(j, "pairs_in_direction");
+  b.member_more = r.text(j, "direction") == "members more often";
+  b.p_value = r.number(j, "p_value");
+  b.alpha = r.number(j, "alpha");
+  b.gamma = r.number(j, "gamma");
+  return b;
+}
+
+StudyDiagnostics diagnostics_of(const Reader& r, const nlohmann::json& j) {
+  StudyDiagnostics d;
+  const auto& t = r.at(j, "thresholds");
+  d.thresholds.equipoise = r.number(t, "equipoise");
+  d.thresholds.max_smd = r.number(t, "max_smd");
+  d.thresholds.mdrr = r.number(t, "mdrr");
+  d.thresholds.ease = r.number(t, "ease");
+  d.thresholds.equipoise_lower = r.at(t, "equipoise_bounds").at(0).get<double>();
+  d.thresholds.equipoise_upper = r.at(t, "equipoise_bounds").at(1).get<double>();
+  d.thresholds.alpha = r.number(t, "mdrr_alpha");
+  d.thresholds.power = r.number(t, "mdrr_power");
+  for (const auto& c : r.at(j, "checks")) {
+    DiagnosticCheck k;
+    k.name = r.text(c, "name");
+    k.subject = r.text(c, "subject");
+    k.value = r.number(c, "value");
+    k.threshold = r.number(c, "threshold");
+    k.at_least = r.text(c, "passes_at") == "at least the threshold";
+    const std::string status = r.text(c, "status");
+    k.status = status == "pass" ? CheckStatus::Pass : status == "fail" ? CheckStatus::Fail : CheckStatus::NotEvaluated;
+    k.note = r.text(c, "note");
+    d.checks.push_back(std::move(k));
+  }
+  const auto& nc = r.at(j, "negative_controls");
+  for (const auto& name : r.at(nc, "outcomes")) d.negative_controls.push_back(name.get<std::string>());
+  const auto& null = r.at(nc, "empirical_null");
+  d.null.mean = r.number(null, "mean");
+  d.null.sd = r.number(null, "sd");
+  d.null.estimates = r.at(null, "estimates").get<size_t>();
+  return d;
+}
+
 OutcomeEffects outcome_of(const Reader& r, const nlohmann::json& o, std::vector<Estimate>& naive) {
   OutcomeEffects oe;
   oe.spec.name = r.text(o, "name");
+  oe.spec.negative_control = o.value("negative_control", false);
   oe.spec.column = r.text(o, "column");
   const std::string kind = r.text(o, "kind");
   if (kind == "binary") {
@@ -175,6 +273,14 @@ OutcomeEffects outcome_of(const Reader& r, const nlohmann::json& o, std::vector<
     e.difference = r.estimate(y, "difference");
     e.ratio = r.estimate(y, "ratio");
     e.odds_ratio = r.estimate(y, "odds_ratio");
+    e.ratio_evalue = r.evalue(y, "ratio");
+    e.odds_ratio_evalue = r.evalue(y, "odds_ratio");
+    e.calibrated_ratio = r.estimate(y, "calibrated_ratio");
+    if (r.at(y, "difference").contains("p_holm")) {
+      e.p_holm = r.number(y["difference"], "p_holm");
+      e.p_bh = r.number(y["difference"], "p_bh");
+    }
+    if (y.contains("rosenbaum")) e.rosenbaum = rosenbaum_of(r, y["rosenbaum"]);
     e.did = r.estimate(y, "difference_in_differences");
     if (y.contains("difference_in_differences")) oe.spec.baseline_column = "baseline";
     e.clusters = r.at(y, "clusters").get<size_t>();
@@ -247,6 +353,7 @@ nlohmann::json to_json(const StudyResults& r) {
     nlohmann::json oj = {{"name", o.spec.name}, {"column", o.spec.column}, {"kind", kind_name(o.spec)},
                          {"value", StudyResults::value_label(o.spec)}, {"by_year", years}};
     if (o.spec.kind == EffectKind::Mean) oj["unit"] = o.spec.unit;
+    if (o.spec.negative_control) oj["negative_control"] = true;
     outcomes.push_back(std::move(oj));
   }
   j["outcomes"] = outcomes;
@@ -257,7 +364,7 @@ nlohmann::json to_json(const StudyResults& r) {
                        {"treated_risk", group_json(e.treated)},
                        {"control_risk", group_json(e.control)},
                        {"risk_difference", estimate_json(e.difference)},
-                       {"adjusted_odds_ratio", estimate_json(e.odds_ratio)},
+                       {"adjusted_odds_ratio", ratio_json(e.odds_ratio, e.odds_ratio_evalue)},
                        {"clusters", e.clusters}});
     }
     j["adjusted_mortality"] = {{"covariates", r.mortality->spec.covariates}, {"by_year", years}};
@@ -269,6 +376,7 @@ nlohmann::json to_json(const StudyResults& r) {
                      {"by_year", years},
                      {"km", {{"control", km_json(r.survival->km[0])}, {"treated", km_json(r.survival->km[1])}}}};
   }
+  j["diagnostics"] = diagnostics_json(r.diagnostics);
   j["confidence_level"] = r.level;
   j["standard_errors"] = {{"clustered_on", r.clustered_on}, {"type", "cluster-robust, sandwich::vcovCL: HC0 x G/(G-1)"}};
   return j;
@@ -316,6 +424,7 @@ StudyResults study_results_from_json(const nlohmann::json& j, const std::string&
       e.control = r.group(y, "control_risk");
       e.difference = r.estimate(y, "risk_difference");
       e.odds_ratio = r.estimate(y, "adjusted_odds_ratio");
+      e.odds_ratio_evalue = r.evalue(y, "adjusted_odds_ratio");
       e.clusters = r.at(y, "clusters").get<size_t>();
       m.spec.years.push_back(e.year);
       m.years.push_back(e);
@@ -331,6 +440,7 @@ StudyResults study_results_from_json(const nlohmann::json& j, const std::string&
     sr.km[1] = km_of(r, r.at(r.at(sv, "km"), "treated"));
     s.survival = sr;
   }
+  if (j.contains("diagnostics")) s.diagnostics = diagnostics_of(r, j["diagnostics"]);
   s.level = r.number(j, "confidence_level");
   if (!(s.level > 0 && s.level < 1)) r.fail("\"confidence_level\" is not in (0, 1)");
   if (j.contains("standard_errors")) s.clustered_on = r.text(j["standard_errors"], "clustered_on");

@@ -17,14 +17,20 @@
 //   balance                    balance_to_json (models/balance/report.hpp), counts masked
 //   outcomes[]                 name, column, kind (binary | count | mean | spending), unit, value (label),
 //                              by_year[]: year, treated, control (value, lower, upper, patients, events),
-//                              difference, ratio, odds_ratio, difference_in_differences
-//                              (estimate, std_error, lower, upper, p_value; a ratio's std_error is on
-//                              the log scale), clusters, bootstrap, naive_difference
+//                              negative_control (when it is one),
+//                              difference (with p_holm, p_bh: adjusted across the study's outcomes x
+//                              years), ratio, odds_ratio (with e_value, e_value_bound), calibrated_ratio
+//                              (with negative controls), difference_in_differences (estimate, std_error,
+//                              lower, upper, p_value; a ratio's std_error is on the log scale),
+//                              rosenbaum (1:1 pairs, binary outcomes), clusters, bootstrap, naive_difference
 //   adjusted_mortality         covariates, by_year[]: year, treated_risk, control_risk,
 //                              risk_difference, adjusted_odds_ratio, clusters
 //   survival                   hazard_ratio (overall) and by_year[]: year, hazard_ratio, events,
 //                              patients, clusters; km: controls and members, at the end of each year
 //                              (time, n_risk, surv, std_error, lower, upper)
+//   diagnostics                passed, thresholds, checks[] (name, subject, value, threshold, passes_at,
+//                              status, note), failures[] (sentences), negative_controls (outcomes,
+//                              empirical_null: mean, sd, estimates)
 //   confidence_level           the level of every interval
 //   standard_errors            clustered_on ("matched set" | "patient"), type ("vcovCL HC0 x G/(G-1)")
 #pragma once
@@ -39,6 +45,7 @@
 
 #include "models/effects/effects.hpp"
 #include "models/effects/survival_effects.hpp"
+#include "studies/impact/study_sensitivity.hpp"
 
 namespace impactsim {
 
@@ -84,6 +91,7 @@ struct StudyResults {
   std::optional<SurvivalResults> survival;
   double level = 0.95;
   std::string clustered_on = "matched set";  // what the standard errors are clustered on
+  StudyDiagnostics diagnostics;               // the diagnostics gate and the negative controls' empirical null
 
   // The unit each interval of an outcome belongs to ("proportion", "rate per
   // 100 person-years", "mean (euros)", ...).

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "engine/report/small_cells.hpp"
+#include "models/sensitivity/multiplicity.hpp"
 #include "studies/impact/study.hpp"
 #include "studies/impact/study_results.hpp"
 #include "test_util.hpp"
@@ -237,6 +238,70 @@ TEST(StudyReport, TheBootstrapIntervalStandsBesideTheDifferenceItBelongsTo) {
 }
 
 // One schema: results.json read back and written again gives the same bytes.
+// The diagnostics gate opens the report; a failed check is said in words,
+// in the summary and in the section, and results.json keeps the verdict.
+TEST(StudyReport, TheDiagnosticsGateOpensTheReportAndAFailureIsSaidInWords) {
+  testing::TempDir dir;
+  const std::string md = run_tiny("sophia_diabetes", 4000, dir.path().string());
+  EXPECT_LT(md.find("## Diagnostics"), md.find("## Data and design"));
+  EXPECT_NE(md.find("The study passes its diagnostics gate"), std::string::npos);
+  const StudyResults r = read_study_results(dir.file("out/results.json"));
+  EXPECT_TRUE(r.diagnostics.passed());
+  EXPECT_EQ(r.diagnostics.negative_controls.size(), 3u);
+  ASSERT_TRUE(r.diagnostics.null.fitted());
+  // A threshold no study can meet: every MDRR fails, and says why.
+  testing::TempDir bad;
+  const std::string failed = run_tiny("sophia_diabetes", 4000, bad.path().string(), "mdrr = 10", "mdrr = 1.001");
+  EXPECT_NE(failed.find("The study FAILS its diagnostics gate: see Diagnostics"), std::string::npos);
+  EXPECT_NE(failed.find("Dental exam: the minimum detectable relative risk"), std::string::npos);
+  EXPECT_NE(failed.find("| mdrr | Dental exam |"), std::string::npos);
+  const StudyResults rf = read_study_results(bad.file("out/results.json"));
+  EXPECT_FALSE(rf.diagnostics.passed());
+  EXPECT_FALSE(rf.diagnostics.failures().empty());
+}
+
+// Every ratio carries its E-values; differences their adjusted p-values
+// (negative controls excluded from the family); with negative controls every
+// ratio has a calibrated twin; binary outcomes of 1:1 pairs have Rosenbaum bounds.
+TEST(StudyReport, RatiosCarryEValuesCalibrationAndAdjustedPValues) {
+  testing::TempDir dir;
+  run_tiny("sophia_diabetes", 4000, dir.path().string());
+  const StudyResults r = read_study_results(dir.file("out/results.json"));
+  std::vector<double> raw, holm;
+  for (const OutcomeEffects& o : r.outcomes) {
+    SCOPED_TRACE(o.spec.name);
+    for (const YearEffect& e : o.years) {
+      if (o.spec.kind != EffectKind::Mean) {
+        ASSERT_TRUE(std::isfinite(e.ratio_evalue.point));
+        EXPECT_GE(e.ratio_evalue.point, 1.0);
+        EXPECT_LE(e.ratio_evalue.bound, e.ratio_evalue.point);
+        EXPECT_EQ(e.ratio_evalue.point, evalue(e.ratio.estimate, e.ratio.lower, e.ratio.upper, RatioScale::RiskRatio, false).point);
+        ASSERT_TRUE(std::isfinite(e.calibrated_ratio.estimate));
+        // The null's mean shifts the log ratio; its spread can only widen the interval.
+        EXPECT_NEAR(std::log(e.calibrated_ratio.estimate), std::log(e.ratio.estimate) - r.diagnostics.null.mean, 1e-12);
+        EXPECT_GE(std::log(e.calibrated_ratio.upper / e.calibrated_ratio.lower), std::log(e.ratio.upper / e.ratio.lower) - 1e-12);
+      }
+      if (o.spec.kind == EffectKind::Binary) {
+        EXPECT_TRUE(std::isfinite(e.odds_ratio_evalue.point));
+        EXPECT_GT(e.rosenbaum.pairs, 0u);
+        EXPECT_GE(e.rosenbaum.gamma, 1.0);
+      }
+      if (o.spec.negative_control) {
+        EXPECT_TRUE(std::isnan(e.p_holm));
+      } else {
+        raw.push_back(e.difference.p_value);
+        holm.push_back(e.p_holm);
+        EXPECT_GE(e.p_holm, e.p_bh);
+        EXPECT_GE(e.p_bh, e.difference.p_value);
+      }
+    }
+  }
+  EXPECT_EQ(holm_adjust(raw), holm);
+  ASSERT_TRUE(r.mortality.has_value() && r.survival.has_value());
+  for (const YearEffect& e : r.mortality->years) EXPECT_TRUE(std::isfinite(e.odds_ratio_evalue.point));
+  EXPECT_TRUE(std::isfinite(r.survival->overall.evalue.point));
+}
+
 TEST(StudyResults, ReadingAndWritingAgainGivesTheSameResults) {
   for (const char* name : {"sophia_diabetes", "sophia_asthma", "prado_heart_failure"}) {
     const std::string path = kStudies + "/expected/" + name + ".json";

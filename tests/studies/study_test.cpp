@@ -102,6 +102,27 @@ TEST(Studies, StudyFileErrorsNameTheLine) {
             std::string::npos);
   EXPECT_NE(with("caliper = 0.2", "caliper = 0.2\ncaliper_scale = \"sd\"\nstd_caliper = true").find("give caliper_scale only"),
             std::string::npos);
+  EXPECT_NE(with("[design]", "[diagnostics]\nmdrr = 0.5\n[design]").find("mdrr must be above 1"), std::string::npos);
+  EXPECT_NE(with("[design]", "[diagnostics]\nequipoise_bounds = [0.7, 0.3]\n[design]").find("preference-score bounds"),
+            std::string::npos);
+  EXPECT_NE(with("[design]", "[diagnostics]\nmax_smdd = 0.2\n[design]").find("unknown key \"diagnostics.max_smdd\""),
+            std::string::npos);
+}
+
+// A negative control is a yearly binary or count outcome, and a study is more than its negative controls.
+TEST(Studies, NegativeControlErrorsNameTheLine) {
+  testing::TempDir dir;
+  const std::string good = testing::read_file(kStudies + "/sophia_diabetes.toml");
+  auto with = [&](const std::string& text) {
+    testing::write_file(dir.file("s.toml"), text);
+    return testing::error_of([&] { load_study(dir.file("s.toml")); });
+  };
+  const std::string spending = testing::replace_once(good, "baseline = \"spend_total\"", "baseline = \"spend_total\"\nnegative_control = true");
+  EXPECT_NE(with(spending).find("a negative control is a yearly binary or count outcome"), std::string::npos) << with(spending);
+  // Only negative controls: every other outcome and [mortality] removed.
+  std::string only = good.substr(0, good.find("[[outcome]]")) + good.substr(good.find("# Negative controls"));
+  only = only.substr(0, only.find("[mortality]")) + only.substr(only.find("# The diagnostics gate"));
+  EXPECT_NE(with(only).find("every [[outcome]] is a negative control"), std::string::npos) << with(only);
 }
 
 // The old spelling std_caliper is accepted with a warning that says what to write instead.
