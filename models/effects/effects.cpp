@@ -115,6 +115,41 @@ YearData event_by_year(const Column& event_year, const Matched& m, const std::ve
   return d;
 }
 
+// Every matched patient in year t (death-proof versions): the outcome in
+// year t or death by its end (Composite), or the outcome summed over years
+// 1..t (Cumulative; a missing value adds nothing).
+YearData death_proof_data(const OutcomeSpec& spec, const Column& outcome, const Column& death, const Matched& m,
+                          const YearRows& by_year, const std::vector<std::pair<size_t, size_t>>& index_rows, int t) {
+  std::vector<double> value(m.weight.size(), 0.0);
+  std::vector<uint8_t> died(m.weight.size(), 0);
+  for (int s = 1; s <= t; ++s) {
+    for (const auto& [r, p] : rows_of(by_year, s)) {
+      if (!death.is_missing(r) && death.numeric_value(r) != 0) died[p] = 1;
+      if (outcome.is_missing(r)) continue;
+      if (spec.death_proof == DeathProof::Cumulative) {
+        value[p] += outcome.numeric_value(r);
+      } else if (s == t) {
+        value[p] = outcome.numeric_value(r);
+      }
+    }
+  }
+  YearData d;
+  const auto n = static_cast<Eigen::Index>(index_rows.size());
+  d.y.resize(n);
+  d.treat.resize(n);
+  d.w.resize(n);
+  for (Eigen::Index k = 0; k < n; ++k) {
+    const size_t p = index_rows[static_cast<size_t>(k)].second;
+    d.y[k] = spec.death_proof == DeathProof::Composite ? (died[p] || value[p] != 0 ? 1.0 : 0.0) : value[p];
+    d.treat[k] = m.treated[p];
+    d.w[k] = m.weight[p];
+    d.cluster.push_back(m.cluster[p]);
+    d.patient.push_back(p);
+    (m.treated[p] ? d.n_treated : d.n_control)++;
+  }
+  return d;
+}
+
 // A year's effect with its group sizes (and, for binary and count
 // outcomes, the events: the unweighted sum of the outcome); estimates are
 // filled when both groups have patients.
@@ -192,6 +227,23 @@ uint64_t bootstrap_estimate_index(size_t outcome, int year) {
 
 }  // namespace
 
+OutcomeSpec death_proof_version(const OutcomeSpec& o) {
+  OutcomeSpec d;
+  d.column = o.column;
+  d.years = o.years;
+  if (o.kind == EffectKind::Binary) {
+    d.kind = EffectKind::Binary;
+    d.death_proof = DeathProof::Composite;
+    d.name = o.name + ", or death by the end of the year (every matched patient)";
+  } else {
+    d.kind = EffectKind::Mean;
+    d.death_proof = DeathProof::Cumulative;
+    d.unit = o.kind == EffectKind::Count ? "events per patient" : o.unit;
+    d.name = o.name + ", cumulative since the index date (every matched patient)";
+  }
+  return d;
+}
+
 std::vector<OutcomeEffects> estimate_effects(const Table& patients, const Table& yearly,
                                              const std::vector<OutcomeSpec>& outcomes, const EffectOptions& options) {
   const CohortColumns& c = options.columns;
@@ -217,6 +269,7 @@ std::vector<OutcomeEffects> estimate_effects(const Table& patients, const Table&
       throw InputError("outcome \"" + spec.name + "\": column \"" + spec.column + "\" is categorical; it must be numeric or bool");
     }
     const Column* exposure = spec.kind == EffectKind::Count ? &require(yearly, c.exposure, "count outcomes") : nullptr;
+    const Column* death = spec.death_proof != DeathProof::None ? &require(yearly, c.death, "death-proof outcomes") : nullptr;
     const Column* baseline = nullptr;
     if (!spec.baseline_column.empty()) baseline = &require(patients, spec.baseline_column, ("outcome \"" + spec.name + "\" baseline").c_str());
     OutcomeEffects oe;
@@ -224,7 +277,8 @@ std::vector<OutcomeEffects> estimate_effects(const Table& patients, const Table&
     const std::vector<int> years = spec.at_index ? std::vector<int>{0} : spec.years;
     for (int t : years) {
       YearData d = spec.event_year ? event_by_year(outcome, m, index_rows, t)
-                                   : year_data(outcome, m, spec.at_index ? index_rows : rows_of(by_year, t), exposure);
+                   : death ? death_proof_data(spec, outcome, *death, m, by_year, index_rows, t)
+                           : year_data(outcome, m, spec.at_index ? index_rows : rows_of(by_year, t), exposure);
       YearEffect e = year_effect(t, d, spec.kind != EffectKind::Mean);
       if (d.n_treated == 0 || d.n_control == 0) {
         oe.years.push_back(e);

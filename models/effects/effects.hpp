@@ -34,6 +34,14 @@ namespace impactsim {
 // continuous outcome (spending in euros, or another unit, OutcomeSpec::unit).
 enum class EffectKind { Binary, Count, Mean };
 
+// A yearly outcome compares those alive at the start of the year: if
+// enrolment changes survival, the survivors are no longer the matched
+// groups. These versions count every matched patient in year t instead:
+// - Composite: the outcome in year t or death by its end (binary outcomes);
+// - Cumulative: the outcome summed over years 1..t, nothing added after
+//   death (counts and means: events per patient, euros per patient).
+enum class DeathProof { None, Composite, Cumulative };
+
 struct OutcomeSpec {
   std::string name;             // label in reports
   std::string column;           // column of the yearly table
@@ -52,7 +60,14 @@ struct OutcomeSpec {
   // An outcome enrolment cannot change: its estimates measure the design's
   // systematic error (empirical calibration), not an effect.
   bool negative_control = false;
+  // A version death cannot distort of the yearly outcome in `column`
+  // (made by death_proof_version).
+  DeathProof death_proof = DeathProof::None;
 };
+
+// The death-proof version of a yearly outcome: Composite for binary
+// outcomes, Cumulative for counts and means; named after it.
+OutcomeSpec death_proof_version(const OutcomeSpec& yearly_outcome);
 
 struct AdjustedMortalitySpec {
   std::string death_column = "death";  // yearly table, 0/1: died during the year
@@ -64,7 +79,7 @@ struct AdjustedMortalitySpec {
 // matched-set columns) and their yearly rows (id, year, outcomes).
 struct CohortColumns {
   std::string id = "id", year = "year", treatment = "enrolled", weights = "weights", subclass = "subclass",
-              exposure = "exposure";
+              exposure = "exposure", death = "death";  // yearly: 0/1, died during the year
 };
 
 struct Estimate {

@@ -198,7 +198,14 @@ StudySpec load_study(const std::string& path) {
                          "design's systematic error)");
       }
       spec.years = years_of(o, "years", horizon);
-      s.outcomes.push_back(std::move(spec));
+      const bool death_proof = o.get_bool("death_proof", false);
+      if (death_proof && (spec.at_index || spec.event_year || spec.negative_control)) {
+        throw InputError(o.where("death_proof") +
+                         ": a death-proof version is made of a yearly outcome (not an index-year, event-year or "
+                         "negative-control one)");
+      }
+      s.outcomes.push_back(spec);
+      if (death_proof) s.outcomes.push_back(death_proof_version(spec));
     }
   }
   if (auto m = root.find_table("mortality")) {

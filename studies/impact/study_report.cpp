@@ -529,7 +529,10 @@ Document study_document(const StudyResults& r, const StudyReportInput& in) {
   doc.paragraph("What the yearly contrasts compare: exam, stay and spending outcomes of year k compare the members and "
                 "controls still alive at its start. If enrolment changes survival, those survivors are no longer the "
                 "matched groups, and the contrast mixes the effect on the outcome with the effect on who survives "
-                "(\"death by the end of the year\" outcomes and the time-to-event analysis count every matched patient).");
+                "(\"death by the end of the year\" outcomes and the time-to-event analysis count every matched patient). "
+                "Outcomes marked \"every matched patient\" are versions death cannot distort: a binary outcome or "
+                "death by the end of the year (a composite), or a count or amount summed since the index date "
+                "(cumulative: nothing is added after death).");
   doc.paragraph("Sensitivity tables: the E-value is the risk ratio an unmeasured confounder would need with both "
                 "enrolment and the outcome to explain the estimate away, and in brackets its interval (VanderWeele & "
                 "Ding 2017; odds and hazard ratios of outcomes above 15% taken to the risk-ratio scale); p-values are "

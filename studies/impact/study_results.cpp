@@ -253,6 +253,9 @@ OutcomeEffects outcome_of(const Reader& r, const nlohmann::json& o, std::vector<
   OutcomeEffects oe;
   oe.spec.name = r.text(o, "name");
   oe.spec.negative_control = o.value("negative_control", false);
+  if (o.contains("death_proof")) {
+    oe.spec.death_proof = r.text(o, "death_proof") == "composite with death" ? DeathProof::Composite : DeathProof::Cumulative;
+  }
   oe.spec.column = r.text(o, "column");
   const std::string kind = r.text(o, "kind");
   if (kind == "binary") {
@@ -354,6 +357,9 @@ nlohmann::json to_json(const StudyResults& r) {
                          {"value", StudyResults::value_label(o.spec)}, {"by_year", years}};
     if (o.spec.kind == EffectKind::Mean) oj["unit"] = o.spec.unit;
     if (o.spec.negative_control) oj["negative_control"] = true;
+    if (o.spec.death_proof != DeathProof::None) {
+      oj["death_proof"] = o.spec.death_proof == DeathProof::Composite ? "composite with death" : "cumulative since the index date";
+    }
     outcomes.push_back(std::move(oj));
   }
   j["outcomes"] = outcomes;

@@ -17,7 +17,8 @@
 //   balance                    balance_to_json (models/balance/report.hpp), counts masked
 //   outcomes[]                 name, column, kind (binary | count | mean | spending), unit, value (label),
 //                              by_year[]: year, treated, control (value, lower, upper, patients, events),
-//                              negative_control (when it is one),
+//                              negative_control (when it is one), death_proof ("composite with
+//                              death" | "cumulative since the index date": every matched patient),
 //                              difference (with p_holm, p_bh: adjusted across the study's outcomes x
 //                              years), ratio, odds_ratio (with e_value, e_value_bound), calibrated_ratio
 //                              (with negative controls), difference_in_differences (estimate, std_error,

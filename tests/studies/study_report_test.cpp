@@ -302,6 +302,47 @@ TEST(StudyReport, RatiosCarryEValuesCalibrationAndAdjustedPValues) {
   EXPECT_TRUE(std::isfinite(r.survival->overall.evalue.point));
 }
 
+// Versions death cannot distort count every matched patient: the cumulative
+// amount of year 1 is year 1's (everybody is alive at the index date) and
+// grows with the years; the composite of a binary outcome with death holds at
+// least the year's deaths and at least the survivors' outcome.
+TEST(StudyReport, DeathProofVersionsCountEveryMatchedPatient) {
+  testing::TempDir dir;
+  run_tiny("sophia_diabetes", 4000, dir.path().string(), "column = \"dental\"\n", "column = \"dental\"\ndeath_proof = true\n");
+  const StudyResults r = read_study_results(dir.file("out/results.json"));
+  auto find = [&](const std::string& name) -> const OutcomeEffects& {
+    for (const OutcomeEffects& o : r.outcomes) {
+      if (o.spec.name == name) return o;
+    }
+    throw std::runtime_error("no outcome " + name);
+  };
+  const OutcomeEffects& spend = find("Total spending");
+  const OutcomeEffects& cumulative = find("Total spending, cumulative since the index date (every matched patient)");
+  EXPECT_EQ(cumulative.spec.death_proof, DeathProof::Cumulative);
+  EXPECT_NEAR(cumulative.years[0].difference.estimate, spend.years[0].difference.estimate, 1e-6);
+  for (size_t k = 1; k < cumulative.years.size(); ++k) {
+    EXPECT_GT(cumulative.years[k].treated.value, cumulative.years[k - 1].treated.value);
+    EXPECT_EQ(cumulative.years[k].treated.rows, cumulative.years[0].treated.rows);  // nobody leaves
+  }
+  const OutcomeEffects& dental = find("Dental exam");
+  const OutcomeEffects& composite = find("Dental exam, or death by the end of the year (every matched patient)");
+  const OutcomeEffects& death = find("Death by the end of the year");
+  EXPECT_EQ(composite.spec.death_proof, DeathProof::Composite);
+  for (size_t k = 0; k < composite.years.size(); ++k) {
+    for (auto g : {&YearEffect::treated, &YearEffect::control}) {
+      const GroupValue& c = composite.years[k].*g;
+      EXPECT_EQ(c.rows, (death.years[k].*g).rows);
+      EXPECT_GE(c.events, (death.years[k].*g).events);
+      EXPECT_GE(c.events, (dental.years[k].*g).events);
+    }
+  }
+  testing::TempDir bad;
+  testing::write_file(bad.file("s.toml"), testing::replace_once(testing::read_file(kStudies + "/prado_heart_failure.toml"),
+                                                                "column = \"gp_15d\"\n", "column = \"gp_15d\"\ndeath_proof = true\n"));
+  EXPECT_NE(testing::error_of([&] { load_study(bad.file("s.toml")); }).find("a death-proof version is made of a yearly outcome"),
+            std::string::npos);
+}
+
 TEST(StudyResults, ReadingAndWritingAgainGivesTheSameResults) {
   for (const char* name : {"sophia_diabetes", "sophia_asthma", "prado_heart_failure"}) {
     const std::string path = kStudies + "/expected/" + name + ".json";
