@@ -88,6 +88,9 @@ SurvivalEffects estimate_survival(const Table& patients, const Table& yearly, co
   out.curves[0] = curves[0];
   out.curves[1] = curves[1];
   out.overall = hazard_ratio(all, z, 0);
+  for (int g : {0, 1}) out.restricted_mean[g] = out.curves[g].restricted_mean(last);
+  out.restricted_mean_difference = wald(out.restricted_mean[1].estimate - out.restricted_mean[0].estimate,
+                                        std::hypot(out.restricted_mean[0].std_error, out.restricted_mean[1].std_error), z);
   for (int t : spec.years) {
     Subjects s;
     for (const auto& [r, p] : rows_of(by_year, t)) {

@@ -6,7 +6,9 @@
 // - the hazard ratio of enrolment overall (Cox, Efron ties, matching
 //   weights, robust variance clustered by matched set: coxph(cluster = ));
 // - the hazard ratio in each programme year t: among those alive at its
-//   start, time within the year (a piecewise-constant hazard ratio).
+//   start, time within the year (a piecewise-constant hazard ratio);
+// - the restricted mean survival time of each group to the end of the last
+//   year, and its difference.
 #pragma once
 
 #include <string>
@@ -37,6 +39,13 @@ struct SurvivalEffects {
   KmCurve curves[2];               // 0 controls, 1 members
   YearHazard overall;              // year 0: the whole follow-up
   std::vector<YearHazard> by_year;
+  // Restricted mean survival time to the end of the last year studied (in
+  // years), each group's with survfit's standard error (the matching weights
+  // as case weights), and their difference, members minus controls, its
+  // standard error as if the groups were independent (the pairs' correlation
+  // ignored).
+  KmCurve::RestrictedMean restricted_mean[2] = {{0, NAN, NAN}, {0, NAN, NAN}};
+  Estimate restricted_mean_difference;
 };
 
 SurvivalEffects estimate_survival(const Table& patients, const Table& yearly, const SurvivalSpec& spec,

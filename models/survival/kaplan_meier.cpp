@@ -43,6 +43,29 @@ KmCurve::At KmCurve::at(double t) const {
   return a;
 }
 
+KmCurve::RestrictedMean KmCurve::restricted_mean(double tau) const {
+  // Rectangles under the step function: from 0 (or the previous time) to each
+  // time up to tau at the survival before it, then from the last time to tau.
+  std::vector<double> area, hh;  // area[k]: the rectangle ending at the k-th time (or tau); hh[k]: its time's term
+  double prev_time = 0, prev_surv = 1;
+  for (const KmPoint& p : points) {
+    if (p.time > tau) break;
+    area.push_back((p.time - prev_time) * prev_surv);
+    hh.push_back(p.n_risk - p.n_event == 0 ? 0.0 : p.n_event / (p.n_risk * (p.n_risk - p.n_event)));
+    prev_time = p.time;
+    prev_surv = p.surv;
+  }
+  area.push_back((tau - prev_time) * prev_surv);
+  double estimate = 0, var = 0, after = 0;
+  for (double a : area) estimate += a;
+  // A_k = the area after time k: the rectangles that follow it.
+  for (size_t k = hh.size(); k-- > 0;) {
+    after += area[k + 1];
+    var += after * after * hh[k];
+  }
+  return {tau, estimate, std::sqrt(var)};
+}
+
 std::vector<KmCurve> kaplan_meier(const std::vector<double>& time, const std::vector<uint8_t>& status,
                                   const std::vector<double>& weights, const std::vector<int32_t>& stratum,
                                   const std::vector<std::string>& labels, double level) {

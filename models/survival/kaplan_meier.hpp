@@ -33,6 +33,15 @@ struct KmCurve {
     double time, surv, std_error, lower, upper, n_risk;
   };
   At at(double t) const;
+
+  // Restricted mean survival time up to tau: the area under S from 0 to tau,
+  // and its standard error as survfit's print(rmean = tau) computes it
+  // (survmean: sum over times t_i <= tau of A_i^2 d_i / (n_i (n_i - d_i)),
+  // A_i the area under S from t_i to tau; Miller 1981), weighted counts.
+  struct RestrictedMean {
+    double tau, estimate, std_error;
+  };
+  RestrictedMean restricted_mean(double tau) const;
 };
 
 // One curve per stratum code (labels[code]), in code order; status 0/1,

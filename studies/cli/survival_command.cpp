@@ -97,6 +97,7 @@ void run_cox(const CoxArgs& a) {
 
 struct KmArgs {
   std::string data, formula, json, times, weights;
+  double rmst = 0;  // restricted mean survival time up to this time (0: none)
   double level = 0.95;
   TableInputFlags input;
 };
@@ -115,6 +116,7 @@ void run_km(const KmArgs& a) {
     }
   }
   if (times.empty()) throw InputError("--times: give at least one time, e.g. --times 180,365");
+  if (!(a.rmst >= 0)) throw InputError("--rmst: give a positive time, e.g. --rmst 365 (0: no restricted mean)");
   const Table table = read_table(a.data, a.input.options());
   SurvivalFormula f = parse_survival_formula(a.formula);
   // km groups by the right-hand side's columns: they become the strata.
@@ -145,7 +147,14 @@ void run_km(const KmArgs& a) {
       std::cout << fmt::format("{:<28} {:>10g} {:>10g} {:>10.4f} {:>10.4f} {:>10.4f} {:>10.4f}\n", c.stratum, t, v.n_risk, v.surv,
                                v.std_error, v.lower, v.upper);
     }
-    strata.push_back({{"stratum", c.stratum}, {"n", c.n}, {"events", c.events}, {"at", at}});
+    nlohmann::json sj = {{"stratum", c.stratum}, {"n", c.n}, {"events", c.events}, {"at", at}};
+    if (a.rmst > 0) {
+      const KmCurve::RestrictedMean m = c.restricted_mean(a.rmst);
+      sj["restricted_mean"] = {{"tau", m.tau}, {"estimate", num(m.estimate)}, {"std_error", num(m.std_error)}};
+      std::cout << fmt::format("{:<28} restricted mean survival time to {:g}: {:.4f} (std.err {:.4f})\n", c.stratum, m.tau,
+                               m.estimate, m.std_error);
+    }
+    strata.push_back(std::move(sj));
   }
   nlohmann::json j = {{"formula", a.formula},
                       {"confidence_level", a.level},
@@ -178,6 +187,7 @@ void add_survival_commands(CLI::App& app) {
   km->add_option("--formula", k->formula, "\"Surv(time, status) ~ group\" (or ~ 1)")->required();
   km->add_option("--times", k->times, "times at which to report, comma-separated, e.g. 180,365")->required();
   km->add_option("--weights", k->weights, "case weights column (positive)");
+  km->add_option("--rmst", k->rmst, "restricted mean survival time up to this time, with its standard error (survfit's rmean)");
   km->add_option("--level", k->level, "confidence level")->capture_default_str();
   km->add_option("--json", k->json, "write every number to this JSON file");
   k->input.add_to(*km);

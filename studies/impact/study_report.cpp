@@ -371,6 +371,8 @@ StudyResults collect_study_results(const StudyReportInput& in) {
     for (int g : {0, 1}) {
       for (int t : in.survival->spec.years) sr.km[g].push_back(in.survival->curves[g].at(t));
     }
+    for (int g : {0, 1}) sr.restricted_mean[g] = in.survival->restricted_mean[g];
+    sr.restricted_mean_difference = in.survival->restricted_mean_difference;
     r.survival = std::move(sr);
   }
   r.diagnostics = in.diagnostics;
@@ -477,9 +479,22 @@ size_t outcome_section(Document& doc, const OutcomeEffects& o, const std::vector
   return table;
 }
 
+// The restricted mean survival time in words: years lived out of the first tau.
+std::string restricted_mean_sentence(const SurvivalResults& s, double level) {
+  const auto& m = s.restricted_mean;
+  const Estimate& d = s.restricted_mean_difference;
+  return fmt::format(
+      "Restricted mean survival time over the first {:g} years (the area under each Kaplan-Meier curve, survfit's "
+      "rmean): members {} years, controls {} years; difference {} years ({:g}% interval; each curve's standard error "
+      "as survfit computes it with the matching weights as case weights, the difference's as if the groups were "
+      "independent).",
+      m[0].tau, report::format_fixed(m[1].estimate, 3), report::format_fixed(m[0].estimate, 3),
+      report::format_interval(Unit::Plain, d.estimate, d.lower, d.upper), 100 * level);
+}
+
 // Death as time to event: the table, Kaplan-Meier survival by group and the
 // hazard ratios by year. Returns the table's index.
-size_t survival_section(Document& doc, const SurvivalResults& s, const std::string& clustered_on) {
+size_t survival_section(Document& doc, const SurvivalResults& s, const std::string& clustered_on, double level) {
   doc.section("Death as time to event", 3);
   doc.paragraph(fmt::format(
       "Follow-up from the index date to death or the end of the last programme year studied (time: the years' "
@@ -501,7 +516,9 @@ size_t survival_section(Document& doc, const SurvivalResults& s, const std::stri
   add_series(hr, "hazard ratio", "#333333", years, table, 7, 0, false,
              [](const SurvivalYear& y) { return of_estimate(y.hazard->hazard_ratio); });
   doc.chart(std::move(hr));
-  return doc.table(survival_table(s));
+  const size_t t = doc.table(survival_table(s));
+  doc.paragraph(restricted_mean_sentence(s, level));
+  return t;
 }
 
 }  // namespace
@@ -556,7 +573,7 @@ Document study_document(const StudyResults& r, const StudyReportInput& in) {
     mortality = doc.table(mortality_table(*r.mortality));
   }
   std::optional<size_t> survival;
-  if (r.survival) survival = survival_section(doc, *r.survival, r.clustered_on);
+  if (r.survival) survival = survival_section(doc, *r.survival, r.clustered_on, r.level);
   // A year's members and controls are the same figure in every yearly table.
   std::map<std::pair<std::string, size_t>, std::vector<DocumentCell>> same;
   for (size_t t : outcome_tables) {

@@ -381,6 +381,15 @@ nlohmann::json to_json(const StudyResults& r) {
     j["survival"] = {{"overall", hazard_json(r.survival->overall)},
                      {"by_year", years},
                      {"km", {{"control", km_json(r.survival->km[0])}, {"treated", km_json(r.survival->km[1])}}}};
+    const auto& rm = r.survival->restricted_mean;
+    auto group = [](const KmCurve::RestrictedMean& m) {
+      return nlohmann::json{{"estimate", num(m.estimate)}, {"std_error", num(m.std_error)}};
+    };
+    j["survival"]["restricted_mean"] = {{"tau", rm[0].tau},
+                                        {"unit", "years"},
+                                        {"control", group(rm[0])},
+                                        {"treated", group(rm[1])},
+                                        {"difference", estimate_json(r.survival->restricted_mean_difference)}};
   }
   j["diagnostics"] = diagnostics_json(r.diagnostics);
   j["confidence_level"] = r.level;
@@ -444,6 +453,14 @@ StudyResults study_results_from_json(const nlohmann::json& j, const std::string&
     for (const auto& y : r.at(sv, "by_year")) sr.by_year.push_back(hazard_of(r, y));
     sr.km[0] = km_of(r, r.at(r.at(sv, "km"), "control"));
     sr.km[1] = km_of(r, r.at(r.at(sv, "km"), "treated"));
+    if (sv.contains("restricted_mean")) {
+      const auto& rm = sv["restricted_mean"];
+      for (int g : {0, 1}) {
+        const auto& v = r.at(rm, g ? "treated" : "control");
+        sr.restricted_mean[g] = {r.number(rm, "tau"), r.number(v, "estimate"), r.number(v, "std_error")};
+      }
+      sr.restricted_mean_difference = r.estimate(rm, "difference");
+    }
     s.survival = sr;
   }
   if (j.contains("diagnostics")) s.diagnostics = diagnostics_of(r, j["diagnostics"]);

@@ -28,7 +28,8 @@
 //                              risk_difference, adjusted_odds_ratio, clusters
 //   survival                   hazard_ratio (overall) and by_year[]: year, hazard_ratio, events,
 //                              patients, clusters; km: controls and members, at the end of each year
-//                              (time, n_risk, surv, std_error, lower, upper)
+//                              (time, n_risk, surv, std_error, lower, upper); restricted_mean: tau,
+//                              control and treated (estimate, std_error), difference (members - controls)
 //   diagnostics                passed, thresholds, checks[] (name, subject, value, threshold, passes_at,
 //                              status, note), failures[] (sentences), negative_controls (outcomes,
 //                              empirical_null: mean, sd, estimates)
@@ -76,6 +77,9 @@ struct SurvivalResults {
   YearHazard overall;
   std::vector<YearHazard> by_year;
   std::vector<KmCurve::At> km[2];  // 0 controls, 1 members
+  // Restricted mean survival time (years) to the end of the last year, by group, and the difference.
+  KmCurve::RestrictedMean restricted_mean[2] = {{0, NAN, NAN}, {0, NAN, NAN}};
+  Estimate restricted_mean_difference;
 };
 
 struct StudyResults {

@@ -341,17 +341,19 @@ TEST(Cli, CoxAndKaplanMeierWriteTheirJsonAndRejectBadInput) {
   }
   EXPECT_EQ(j["strata"].size(), 2u);
   EXPECT_TRUE(j.contains("likelihood_ratio_test") && j.contains("wald_test") && j.contains("score_test"));
-  r = run("km --data " + data + " --formula \"Surv(time, status) ~ grp\" --times 1,5 --json " + dir.file("km.json"));
+  r = run("km --data " + data + " --formula \"Surv(time, status) ~ grp\" --times 1,5 --rmst 6 --json " + dir.file("km.json"));
   ASSERT_EQ(r.code, 0) << r.output;
   const nlohmann::json k = nlohmann::json::parse(testing::read_file(dir.file("km.json")));
   ASSERT_EQ(k["strata"].size(), 2u);
   for (const char* key : {"surv", "std_error", "lower", "upper"}) EXPECT_TRUE(k["strata"][0]["at"][1].contains(key)) << key;
+  EXPECT_NEAR(k["strata"][0]["restricted_mean"]["estimate"].get<double>(), 4.72584681003387, 1e-6);  // survfit's rmean (control, tau 6)
   const std::string out = " --json " + dir.file("bad.json");
   expect_input_error(run("cox --data " + data + " --formula \"time ~ x1\"" + out), "write it as \"Surv(time, status) ~ covariates\"");
   expect_input_error(run("cox --data " + data + " --formula \"Surv(time, x2) ~ x1\"" + out), "use 0/1, TRUE/FALSE or 1/2");
   expect_input_error(run("cox --data " + data + " --formula \"Surv(tme, status) ~ x1\"" + out), "no column \"tme\"");
   expect_input_error(run("cox --data " + data + " --formula \"Surv(time, status) ~ x1\" --ties exact" + out), "--ties");
   expect_input_error(run("km --data " + data + " --formula \"Surv(time, status) ~ grp\" --times 1,soon" + out), "--times");
+  expect_input_error(run("km --data " + data + " --formula \"Surv(time, status) ~ grp\" --times 1 --rmst -2" + out), "--rmst");
   EXPECT_FALSE(std::filesystem::exists(dir.file("bad.json")));
 }
 

@@ -107,6 +107,32 @@ TEST(SurvivalReference, KaplanMeierMatchesSurvfit) {
   EXPECT_EQ(checked, ref.num_rows());
 }
 
+TEST(SurvivalReference, RestrictedMeanMatchesSurvfit) {
+  const Table data = read("data.csv");
+  const Table ref = read("rmst.csv");
+  std::vector<double> time, w;
+  std::vector<uint8_t> status;
+  std::vector<int32_t> group;
+  for (size_t i = 0; i < data.num_rows(); ++i) {
+    time.push_back(data.column("time").numeric_value(i));
+    status.push_back(static_cast<uint8_t>(data.column("status").numeric_value(i)));
+    w.push_back(data.column("w").numeric_value(i));
+    group.push_back(data.column("grp").format_value(i, "") == "control" ? 0 : 1);
+  }
+  const std::vector<std::string> labels = {"control", "member"};
+  ASSERT_EQ(ref.num_rows(), 12u);
+  for (size_t r = 0; r < ref.num_rows(); ++r) {
+    const bool weighted = ref.column("weighted").numeric_value(r) != 0;
+    const auto curves = kaplan_meier(time, status, weighted ? w : std::vector<double>{}, group, labels);
+    const std::string stratum = ref.column("stratum").format_value(r, "");
+    const double tau = ref.column("tau").numeric_value(r);
+    const KmCurve::RestrictedMean m = curves[stratum == "control" ? 0 : 1].restricted_mean(tau);
+    const std::string what = stratum + (weighted ? " weighted" : "") + " to " + std::to_string(tau);
+    expect_close(m.estimate, ref.column("rmean").numeric_value(r), what + " rmean");
+    expect_close(m.std_error, ref.column("se").numeric_value(r), what + " se(rmean)");
+  }
+}
+
 TEST(Survival, BadInputIsNamed) {
   Eigen::MatrixXd x(4, 1);
   x << 1, 2, 3, 4;

@@ -74,3 +74,16 @@ for (wt in c(FALSE, TRUE)) {
                              n_risk = sm$n.risk, surv = sm$surv, std_error = sm$std.err, lower = sm$lower, upper = sm$upper))
 }
 write.csv(km, file.path(out, "km.csv"), row.names = FALSE)
+
+# Restricted mean survival time (print.survfit's rmean = tau: survmean's area and variance).
+rmst <- NULL
+for (wt in c(FALSE, TRUE)) {
+  sf <- if (wt) survfit(Surv(time, status) ~ grp, data = d, weights = w, robust = FALSE)
+        else survfit(Surv(time, status) ~ grp, data = d)
+  for (tau in c(2.5, 6, 10)) {
+    tb <- summary(sf, rmean = tau)$table
+    rmst <- rbind(rmst, data.frame(weighted = wt, stratum = sub("grp=", "", rownames(tb)), tau = tau,
+                                   rmean = tb[, "rmean"], se = tb[, "se(rmean)"]))
+  }
+}
+write.csv(rmst, file.path(out, "rmst.csv"), row.names = FALSE)
