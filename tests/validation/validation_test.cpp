@@ -9,27 +9,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdlib>
 
-#include "data/generator/generate.hpp"
 #include "models/effects/effects.hpp"
-#include "models/matching/nearest_neighbor.hpp"
-#include "models/propensity/propensity.hpp"
 #include "models/sensitivity/empirical_calibration.hpp"
+#include "validation/validation_util.hpp"
 
 namespace impactsim {
 namespace {
-
-const std::string kFormula =
-    "enrolled ~ sex + age + deprivation + low_income + treatment + cardiovascular + renal_disease + heart_failure + "
-    "retinopathy + fundus_2y + renal_check + dental + hba1c_tests + gp_visits + hosp_stays + log1p(spend_ambulatory)";
-const std::string kMortalityCovariates =
-    "sex + age + deprivation + treatment + cardiovascular + renal_disease + heart_failure + retinopathy";
-
-int env_int(const char* name, int fallback) {
-  const char* v = std::getenv(name);
-  return v ? std::atoi(v) : fallback;
-}
 
 struct Replicate {
   double rd = NAN, rd_se = NAN, rd_truth = NAN;
@@ -39,40 +25,8 @@ struct Replicate {
   double naive_rd = NAN;
 };
 
-// A generated diabetes cohort matched 1:1 with a caliper of 0.2 SD (the
-// study's design), the matching weights and sets added to its patients.
-struct MatchedCohort {
-  generator::GeneratedCohort cohort;
-  Table matched;
-};
-
-MatchedCohort generate_and_match(int r, int64_t patients, bool engagement) {
-  generator::GenerateOptions g;
-  g.programme = "diabetes";
-  g.patients = patients;
-  g.years = 7;
-  g.seed = 5000 + static_cast<uint64_t>(r);
-  g.engagement = engagement;
-  MatchedCohort out{generator::generate_in_memory(g), {}};
-  const generator::GeneratedCohort& c = out.cohort;
-  const PropensityModel pm = fit_propensity(c.patients, kFormula);
-  NearestNeighborOptions no;
-  no.caliper = 0.2;
-  const auto ids = c.patients.column("id").i64();
-  const std::vector<int64_t> keys(ids.begin(), ids.end());
-  const Matching m = match_nearest({pm.distance, pm.treated, {}, {}, keys}, no);
-  std::vector<int64_t> subclass = m.subclass;
-  for (int64_t& s : subclass) {
-    if (s < 0) s = kMissingInt64;
-  }
-  out.matched = c.patients;
-  out.matched.add_column(Column::float64("weights", m.weights));
-  out.matched.add_column(Column::int64("subclass", subclass));
-  return out;
-}
-
 Replicate run_replicate(int r, int64_t patients, bool engagement) {
-  const MatchedCohort mc = generate_and_match(r, patients, engagement);
+  const MatchedCohort mc = generate_and_match(cohort_options(r, patients, engagement), {});
   const generator::GeneratedCohort& c = mc.cohort;
   const Table& matched = mc.matched;
   Replicate out;
@@ -174,7 +128,7 @@ TEST(Validation, CalibrationOnNegativeControlsUnderHiddenEngagement) {
   int target_raw = 0, target_cal = 0, nc_raw = 0, nc_cal = 0, nc_n = 0;
   double null_mean = 0;
   for (int r = 0; r < reps; ++r) {
-    const MatchedCohort mc = generate_and_match(300 + r, 20000, true);
+    const MatchedCohort mc = generate_and_match(cohort_options(300 + r, 20000, true), {});
     const std::vector<OutcomeEffects> e = estimate_effects(mc.matched, mc.cohort.yearly, outcomes);
     auto covers = [](double lo, double hi, double truth) { return lo <= truth && truth <= hi; };
     auto null_without = [&](size_t left_out) {
