@@ -7,6 +7,7 @@
 #include "models/effects/matched_cohort.hpp"
 #include "models/effects/wald.hpp"
 #include "models/survival/cox.hpp"
+#include "models/survival/cox_zph.hpp"
 
 namespace impactsim {
 namespace {
@@ -48,6 +49,11 @@ YearHazard hazard_ratio(const Subjects& s, double z, int year) {
     const CoxFit f = fit_cox(d);
     h.hazard_ratio = exp_of(wald(f.coefficients[0], std::sqrt(f.robust_var(0, 0)), z));
     h.clusters = f.clusters;
+    if (year == 0) {
+      const CoxZph zph = cox_zph(d, f, {0}, {"treated"});
+      h.zph_chisq = zph.rows[0].chisq;
+      h.zph_p = zph.rows[0].p_value;
+    }
   } catch (const InputError&) {
     // No estimable ratio in this year (e.g. one group without events): left missing.
   }

@@ -5,6 +5,7 @@
 // - Kaplan-Meier curves by group, weighted by the matching weights;
 // - the hazard ratio of enrolment overall (Cox, Efron ties, matching
 //   weights, robust variance clustered by matched set: coxph(cluster = ));
+// - over the whole follow-up, cox.zph's test of proportional hazards;
 // - the hazard ratio in each programme year t: among those alive at its
 //   start, time within the year (a piecewise-constant hazard ratio);
 // - the restricted mean survival time of each group to the end of the last
@@ -32,6 +33,9 @@ struct YearHazard {
   size_t patients[2] = {0, 0};     // alive at the start of the year (overall: with follow-up)
   size_t clusters = 0;
   EValue evalue;                   // filled by the study (studies/impact/study_sensitivity)
+  // Overall (year 0) only: cox.zph's test of proportional hazards for
+  // enrolment (transform "km"); NaN otherwise.
+  double zph_chisq = NAN, zph_p = NAN;
 };
 
 struct SurvivalEffects {

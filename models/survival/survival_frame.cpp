@@ -125,6 +125,9 @@ void build_cox_frame(const Table& table, const SurvivalFormula& formula, const S
   CoxData& d = frame.data;
   d.x = &frame.x;
   d.names.assign(dm.column_names.begin() + (dm.has_intercept ? 1 : 0), dm.column_names.end());
+  frame.term_labels = dm.term_labels;
+  frame.column_term.assign(dm.assign.begin() + (dm.has_intercept ? 1 : 0), dm.assign.end());
+  for (int& t : frame.column_term) --t;  // R's assign counts terms from 1
   const Column& time = table.column(formula.time);
   const Column& status = table.column(formula.status);
   if (!time.is_numeric() || time.type() == ColumnType::Bool) {

@@ -38,6 +38,10 @@ struct CoxFrame {
   Eigen::MatrixXd x;
   CoxData data;
   std::vector<std::string> strata_labels;  // label of each stratum code
+  // The model's terms (R's term labels) and, per column of x, its term's
+  // index (a factor's columns share one): cox.zph tests by term.
+  std::vector<std::string> term_labels;
+  std::vector<int> column_term;
   size_t rows_dropped = 0;
   CoxFrame() = default;
   CoxFrame(const CoxFrame&) = delete;

@@ -10,6 +10,7 @@
 
 #include "engine/atomic_file.hpp"
 #include "engine/error.hpp"
+#include "models/survival/cox_zph.hpp"
 #include "models/survival/kaplan_meier.hpp"
 #include "models/survival/survival_frame.hpp"
 #include "studies/cli/commands.hpp"
@@ -24,6 +25,7 @@ struct CoxArgs {
   std::string data, formula, json, ties = "efron";
   SurvivalColumns columns;
   std::string strata;
+  std::string zph;  // cox.zph's transform, empty: no test
   double level = 0.95;
   TableInputFlags input;
 };
@@ -84,6 +86,18 @@ void run_cox(const CoxArgs& a) {
                       {"likelihood_ratio_test", {{"statistic", lr}, {"df", df}, {"p_value", chi2_p(lr, df)}}},
                       {"wald_test", {{"statistic", wald}, {"df", df}, {"p_value", chi2_p(wald, df)}}},
                       {"score_test", {{"statistic", fit.score_test}, {"df", df}, {"p_value", chi2_p(fit.score_test, df)}}}};
+  std::string zph_text;
+  if (!a.zph.empty()) {
+    const CoxZph zph = cox_zph(frame.data, fit, frame.column_term, frame.term_labels, zph_transform_from_string(a.zph));
+    nlohmann::json rows = nlohmann::json::array();
+    zph_text = fmt::format("\nProportional hazards (cox.zph, transform \"{}\")\n{:<24} {:>12} {:>6} {:>12}\n", a.zph, "", "chisq",
+                           "df", "p");
+    for (const CoxZphRow& r : zph.rows) {
+      rows.push_back({{"term", r.term}, {"chisq", num(r.chisq)}, {"df", r.df}, {"p_value", num(r.p_value)}});
+      zph_text += fmt::format("{:<24} {:>12.4g} {:>6g} {:>12.4g}\n", r.term, r.chisq, r.df, r.p_value);
+    }
+    j["proportional_hazards"] = {{"transform", a.zph}, {"tests", rows}};
+  }
   if (!a.json.empty()) write_file_atomically(a.json, j.dump(2) + "\n");
   std::cout << fmt::format("Cox proportional hazards ({} ties): n = {}, events = {}{}{}\n\n", a.ties, fit.n, fit.events,
                            frame.strata_labels.empty() ? "" : fmt::format(", {} strata", frame.strata_labels.size()),
@@ -91,7 +105,8 @@ void run_cox(const CoxArgs& a) {
             << table_text
             << fmt::format("\nLikelihood ratio test = {:.4g} on {} df, p = {:.4g}\nWald test = {:.4g} on {} df, p = {:.4g}\n"
                            "Score (logrank) test = {:.4g} on {} df, p = {:.4g}\n",
-                           lr, df, chi2_p(lr, df), wald, df, chi2_p(wald, df), fit.score_test, df, chi2_p(fit.score_test, df));
+                           lr, df, chi2_p(lr, df), wald, df, chi2_p(wald, df), fit.score_test, df, chi2_p(fit.score_test, df))
+            << zph_text;
   if (!fit.converged) std::cerr << "impactsim: warning: the Cox fit did not converge in " << fit.iterations << " iterations\n";
 }
 
@@ -177,6 +192,7 @@ void add_survival_commands(CLI::App& app) {
   cmd->add_option("--cluster", a->columns.cluster, "cluster column: robust variance as coxph(cluster = )");
   cmd->add_option("--strata", a->strata, "strata columns (comma-separated), as strata() terms");
   cmd->add_option("--level", a->level, "confidence level of the hazard ratios' intervals")->capture_default_str();
+  cmd->add_option("--zph", a->zph, "test proportional hazards as cox.zph, with this transform of time: km, identity, log or rank");
   cmd->add_option("--json", a->json, "write every number to this JSON file");
   a->input.add_to(*cmd);
   cmd->callback([a] { run_cox(*a); });

@@ -518,6 +518,13 @@ size_t survival_section(Document& doc, const SurvivalResults& s, const std::stri
   doc.chart(std::move(hr));
   const size_t t = doc.table(survival_table(s));
   doc.paragraph(restricted_mean_sentence(s, level));
+  if (std::isfinite(s.overall.zph_chisq)) {
+    doc.paragraph(fmt::format("Proportional hazards over the whole follow-up (survival::cox.zph, transform \"km\"): chi-square "
+                              "{:.2f} on 1 df, p = {}{}",
+                              s.overall.zph_chisq, report::format_p_value(s.overall.zph_p),
+                              s.overall.zph_p < 1 - level ? ": the hazard ratio changes over time; read the yearly ratios."
+                                                          : "."));
+  }
   return t;
 }
 

@@ -101,11 +101,15 @@ nlohmann::json year_json(const YearEffect& e, EffectKind kind, bool has_did) {
 }
 
 nlohmann::json hazard_json(const YearHazard& h) {
-  return {{"year", h.year},
+  nlohmann::json j = {{"year", h.year},
           {"hazard_ratio", ratio_json(h.hazard_ratio, h.evalue)},
           {"events", {{"control", count_json(h.events[0])}, {"treated", count_json(h.events[1])}}},
           {"patients", {{"control", count_json(h.patients[0])}, {"treated", count_json(h.patients[1])}}},
           {"clusters", h.clusters}};
+  if (std::isfinite(h.zph_chisq)) {
+    j["proportional_hazards_test"] = {{"chisq", h.zph_chisq}, {"df", 1}, {"p_value", num(h.zph_p)}, {"transform", "km"}};
+  }
+  return j;
 }
 
 nlohmann::json km_json(const std::vector<KmCurve::At>& points) {
@@ -188,6 +192,10 @@ YearHazard hazard_of(const Reader& r, const nlohmann::json& j) {
   h.year = r.at(j, "year").get<int>();
   h.hazard_ratio = r.estimate(j, "hazard_ratio");
   h.evalue = r.evalue(j, "hazard_ratio");
+  if (j.contains("proportional_hazards_test")) {
+    h.zph_chisq = r.number(j["proportional_hazards_test"], "chisq");
+    h.zph_p = r.number(j["proportional_hazards_test"], "p_value");
+  }
   h.events[0] = masked_number(r, r.at(j, "events"), "control");
   h.events[1] = masked_number(r, r.at(j, "events"), "treated");
   h.patients[0] = r.count(r.at(j, "patients"), "control");

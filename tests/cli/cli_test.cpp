@@ -330,12 +330,14 @@ TEST(Cli, MicrosimFitAndSimulate) {
 TEST(Cli, CoxAndKaplanMeierWriteTheirJsonAndRejectBadInput) {
   testing::TempDir dir;
   const std::string data = std::string(IMPACTSIM_SAMPLES) + "/../../tests/fixtures/survival/data.csv";
-  Result r = run("cox --data " + data + " --formula \"Surv(time, status) ~ x1 + f + strata(s)\" --cluster g --json " +
+  Result r = run("cox --data " + data + " --formula \"Surv(time, status) ~ x1 + f + strata(s)\" --cluster g --zph km --json " +
                  dir.file("cox.json"));
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("robust variance over 80 clusters"), std::string::npos) << r.output;
   const nlohmann::json j = nlohmann::json::parse(testing::read_file(dir.file("cox.json")));
   ASSERT_EQ(j["coefficients"].size(), 3u);
+  ASSERT_TRUE(j.contains("proportional_hazards"));
+  EXPECT_EQ(j["proportional_hazards"]["tests"].back()["term"], "GLOBAL");
   for (const char* key : {"term", "estimate", "std_error", "robust_std_error", "exp_estimate", "exp_lower", "exp_upper"}) {
     EXPECT_TRUE(j["coefficients"][0].contains(key)) << key;
   }
@@ -352,6 +354,7 @@ TEST(Cli, CoxAndKaplanMeierWriteTheirJsonAndRejectBadInput) {
   expect_input_error(run("cox --data " + data + " --formula \"Surv(time, x2) ~ x1\"" + out), "use 0/1, TRUE/FALSE or 1/2");
   expect_input_error(run("cox --data " + data + " --formula \"Surv(tme, status) ~ x1\"" + out), "no column \"tme\"");
   expect_input_error(run("cox --data " + data + " --formula \"Surv(time, status) ~ x1\" --ties exact" + out), "--ties");
+  expect_input_error(run("cox --data " + data + " --formula \"Surv(time, status) ~ x1\" --zph hazard" + out), "use km, identity, log or rank");
   expect_input_error(run("km --data " + data + " --formula \"Surv(time, status) ~ grp\" --times 1,soon" + out), "--times");
   expect_input_error(run("km --data " + data + " --formula \"Surv(time, status) ~ grp\" --times 1 --rmst -2" + out), "--rmst");
   EXPECT_FALSE(std::filesystem::exists(dir.file("bad.json")));

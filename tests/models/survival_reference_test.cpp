@@ -10,6 +10,7 @@
 
 #include "engine/csv.hpp"
 #include "engine/error.hpp"
+#include "models/survival/cox_zph.hpp"
 #include "models/survival/kaplan_meier.hpp"
 #include "models/survival/survival_frame.hpp"
 
@@ -105,6 +106,45 @@ TEST(SurvivalReference, KaplanMeierMatchesSurvfit) {
     }
   }
   EXPECT_EQ(checked, ref.num_rows());
+}
+
+TEST(SurvivalReference, ProportionalHazardsTestMatchesCoxZph) {
+  const Table fits = read("cox_fits.csv");
+  const Table zph = read("cox_zph.csv");
+  size_t checked = 0;
+  for (size_t c = 0; c < fits.num_rows(); ++c) {
+    auto s = [&](const char* col) { return fits.column(col).format_value(c, ""); };
+    const std::string name = s("case");
+    SCOPED_TRACE(name);
+    const Table data = read(s("data"));
+    SurvivalColumns cols;
+    cols.weights = s("weights");
+    cols.cluster = s("cluster");
+    CoxFrame frame;
+    build_cox_frame(data, parse_survival_formula(s("formula")), cols, frame);
+    CoxOptions o;
+    o.ties = s("ties") == "breslow" ? CoxTies::Breslow : CoxTies::Efron;
+    const CoxFit fit = fit_cox(frame.data, o);
+    for (const char* transform : {"km", "identity", "log", "rank"}) {
+      std::vector<size_t> rows;
+      for (size_t r = 0; r < zph.num_rows(); ++r) {
+        if (zph.column("case").format_value(r, "") == name && zph.column("transform").format_value(r, "") == transform) rows.push_back(r);
+      }
+      if (rows.empty()) continue;
+      const CoxZph z = cox_zph(frame.data, fit, frame.column_term, frame.term_labels, zph_transform_from_string(transform));
+      ASSERT_EQ(z.rows.size(), rows.size()) << transform;
+      for (size_t k = 0; k < rows.size(); ++k) {
+        const std::string what = std::string(transform) + " " + z.rows[k].term;
+        EXPECT_EQ(z.rows[k].term, zph.column("term").format_value(rows[k], ""));
+        expect_close(z.rows[k].chisq, zph.column("chisq").numeric_value(rows[k]), what + " chisq");
+        EXPECT_EQ(z.rows[k].df, zph.column("df").numeric_value(rows[k])) << what;
+        expect_close(z.rows[k].p_value, zph.column("p").numeric_value(rows[k]), what + " p");
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, zph.num_rows());
+  EXPECT_THROW(zph_transform_from_string("hazard"), InputError);
 }
 
 TEST(SurvivalReference, RestrictedMeanMatchesSurvfit) {

@@ -43,6 +43,7 @@ cases <- list(
 )
 coefs <- NULL
 fits <- NULL
+zph <- NULL
 for (c in cases) {
   name <- c[[1]]; data <- c[[2]]
   args <- list(formula = c[[3]], data = data, ties = c[[4]])
@@ -54,6 +55,12 @@ for (c in cases) {
   coefs <- rbind(coefs, data.frame(case = name, term = names(coef(fit)), estimate = unname(coef(fit)),
                                    std_error = unname(se), robust_std_error = unname(rse)))
   wald <- as.numeric(t(coef(fit)) %*% solve(fit$var) %*% coef(fit))
+  # The proportional-hazards test, cox.zph's default transform "km" (every case) and the others (efron).
+  for (tr in if (name == "efron") c("km", "identity", "log", "rank") else "km") {
+    tb <- cox.zph(fit, transform = tr)$table
+    zph <- rbind(zph, data.frame(case = name, transform = tr, term = rownames(tb), chisq = tb[, "chisq"],
+                                 df = tb[, "df"], p = tb[, "p"]))
+  }
   fits <- rbind(fits, data.frame(case = name, formula = gsub(" ", "", paste(deparse(c[[3]]), collapse = "")), ties = c[[4]],
                                  weights = c[[7]], cluster = c[[8]], strata = c[[9]],
                                  loglik_null = fit$loglik[1], loglik = fit$loglik[2], score_test = fit$score,
@@ -62,6 +69,7 @@ for (c in cases) {
 }
 write.csv(coefs, file.path(out, "cox_coefficients.csv"), row.names = FALSE)
 write.csv(fits, file.path(out, "cox_fits.csv"), row.names = FALSE)
+write.csv(zph, file.path(out, "cox_zph.csv"), row.names = FALSE)
 
 # Kaplan-Meier: weighted, by group, log-log intervals, at chosen times.
 km <- NULL
