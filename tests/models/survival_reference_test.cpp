@@ -10,6 +10,8 @@
 
 #include "engine/csv.hpp"
 #include "engine/error.hpp"
+#include "engine/parallel.hpp"
+#include "engine/random_stream.hpp"
 #include "models/survival/cox_zph.hpp"
 #include "models/survival/kaplan_meier.hpp"
 #include "models/survival/survival_frame.hpp"
@@ -171,6 +173,39 @@ TEST(SurvivalReference, RestrictedMeanMatchesSurvfit) {
     expect_close(m.estimate, ref.column("rmean").numeric_value(r), what + " rmean");
     expect_close(m.std_error, ref.column("se").numeric_value(r), what + " se(rmean)");
   }
+}
+
+// Several blocks of the weighted cross-product, ties, strata, weights and
+// clusters: the same bits on 1 and 3 threads.
+TEST(Survival, CoxFitDoesNotDependOnTheThreadCount) {
+  const size_t n = 100000;
+  Eigen::MatrixXd x(static_cast<Eigen::Index>(n), 3);
+  CoxData d;
+  d.x = &x;
+  for (size_t i = 0; i < n; ++i) {
+    RandomStream r(3, i, streams::kTestData.id());
+    const auto row = static_cast<Eigen::Index>(i);
+    x(row, 0) = r.normal();
+    x(row, 1) = r.bernoulli(0.4) ? 1 : 0;
+    x(row, 2) = r.uniform();
+    const double event = -std::log(r.uniform()) / (0.2 * std::exp(0.3 * x(row, 0) - 0.5 * x(row, 1)));
+    const double censor = r.uniform(0.5, 4.0);
+    d.time.push_back(std::ceil(std::min(event, censor) * 52));  // weeks: ties
+    d.status.push_back(event <= censor);
+    d.weights.push_back(r.uniform(0.5, 2.0));
+    d.strata.push_back(static_cast<int64_t>(i % 3));
+    d.cluster.push_back(static_cast<int64_t>(i / 2));
+  }
+  const int before = thread_count();
+  set_thread_count(1);
+  const CoxFit one = fit_cox(d);
+  set_thread_count(3);
+  const CoxFit three = fit_cox(d);
+  set_thread_count(before);
+  EXPECT_TRUE(one.coefficients == three.coefficients);
+  EXPECT_TRUE(one.var == three.var);
+  EXPECT_TRUE(one.robust_var == three.robust_var);
+  EXPECT_EQ(one.loglik, three.loglik);
 }
 
 TEST(Survival, BadInputIsNamed) {

@@ -38,6 +38,7 @@ inline generator::GenerateOptions cohort_options(int replicate, int64_t patients
 struct MatchingChoice {
   int ratio = 1;
   bool replace = false;
+  std::string formula = kFormula;  // the propensity model
 };
 
 // The cohort, and its patients with the matching weights and matched sets
@@ -50,7 +51,7 @@ struct MatchedCohort {
 inline MatchedCohort generate_and_match(const generator::GenerateOptions& g, const MatchingChoice& design) {
   MatchedCohort out{generator::generate_in_memory(g), {}};
   const generator::GeneratedCohort& c = out.cohort;
-  const PropensityModel pm = fit_propensity(c.patients, kFormula);
+  const PropensityModel pm = fit_propensity(c.patients, design.formula);
   NearestNeighborOptions no;
   no.caliper = 0.2;
   no.ratio = design.ratio;
