@@ -59,6 +59,17 @@ nlohmann::json truth_document(const GenerateOptions& options, const CohortModel&
       {"outcomes", tally.summarize(model.truth_outcomes())}};
   j["true_parameters"] = model.true_parameters();
   j["parameters"] = model.parameter_file();
+  j["columns"] = cohort_columns(model);
+  return j;
+}
+
+nlohmann::json cohort_columns(const CohortModel& model) {
+  nlohmann::json j;
+  for (const TableSchema* t : {&model.patients(), &model.yearly()}) {
+    nlohmann::json names = nlohmann::json::array();
+    for (const ColumnSpec& c : t->columns) names.push_back(c.name);
+    j[t->name] = names;
+  }
   return j;
 }
 

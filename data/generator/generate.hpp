@@ -41,6 +41,11 @@ GeneratedCohort generate_in_memory(const GenerateOptions& options);
 // part of data/SCHEMA.md; a test keeps the two equal).
 std::string data_dictionary_markdown();
 
+// The column names of the model's tables ({"patients": [...], "yearly": [...]}),
+// kept in truth.json so that a study reuses a generated cohort only when the
+// generator still writes the same columns.
+nlohmann::json cohort_columns(const CohortModel& model);
+
 // The truth.json document for a model and its tally (exposed for tests).
 nlohmann::json truth_document(const GenerateOptions& options, const CohortModel& model, const TruthTally& tally,
                               int64_t patients);

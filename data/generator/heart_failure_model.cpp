@@ -8,7 +8,10 @@
 // within 30 days: logistic, member effects on the log-odds scale) in the
 // patients table; then each follow-up year death (logistic in baseline
 // covariates, member odds ratio by year), hospital stays (Poisson given a
-// gamma frailty, member rate ratio), days, GP visits and spending.
+// gamma frailty, member rate ratio), days, GP visits and spending; the time
+// of the first readmission (the 30-day one, or the first stay of the
+// follow-up years), its timing drawn from uniforms after all the others so
+// that every other column is as before.
 #include <cmath>
 
 #include "data/generator/cohort_model.hpp"
@@ -99,6 +102,9 @@ class HeartFailureModel final : public CohortModel {
         {"readmission_30d", ColumnType::Bool, {}, 64, "readmitted within 30 days of discharge"},
     });
     pc.push_back(death_year_column());
+    pc.push_back({"readmission_time", ColumnType::Float64, {}, 64,
+                  "years from discharge to the first readmission (the 30-day one, or the first stay of the follow-up "
+                  "years); missing without one during follow-up"});
     if (o.engagement) pc.push_back(engagement_column());
     yearly_.name = "yearly";
     yearly_.columns = yearly_key_columns();
@@ -140,6 +146,7 @@ class HeartFailureModel final : public CohortModel {
       RandomStream s = stream(opt_.seed, id, kBaselineDraws, 0);
       double u[kBaselineDrawCount];
       for (double& x : u) x = s.uniform();
+      const double u_readmit_day = s.uniform();  // when in the 30 days (drawn last: earlier draws unchanged)
       const Patient p = draw_patient(u);
       RandomStream se = stream(opt_.seed, id, kEnrolment, 0);
       const double enrol_lp = enrol_intercept_ + enrol_age_ * (p.age - 78) / 10.0 + enrol_nyha_ * p.nyha +
@@ -155,6 +162,7 @@ class HeartFailureModel final : public CohortModel {
         }
       }
       int death_year = 0;
+      double readmission_time = discharge[enrolled ? 1 : 0][kReadmit30] ? u_readmit_day * 30.0 / 365.0 : NAN;
       for (int arm = enrolled ? 1 : 0; arm >= 0; --arm) {
         const bool observed = arm == (enrolled ? 1 : 0);
         if (enrolled) {
@@ -192,8 +200,13 @@ class HeartFailureModel final : public CohortModel {
               for (int s2 = t; s2 <= opt_.years; ++s2) tally.add(arm, 6, s2, 1.0);
             }
           }
+          const double u_first_stay = sy.uniform();  // drawn last: earlier draws unchanged
           if (observed) {
             if (death) death_year = t;
+            // The first of `stays` uniform times within the year's exposure.
+            if (std::isnan(readmission_time) && stays > 0) {
+              readmission_time = (t - 1) + exposure * (1 - std::pow(1 - u_first_stay, 1.0 / static_cast<double>(stays)));
+            }
             yb.add_row();
             size_t c = 0;
             yb.set_int(c++, id);
@@ -223,6 +236,8 @@ class HeartFailureModel final : public CohortModel {
       pb.set_bool(c++, enrolled);
       for (int d = 0; d < kDischargeOutcomes; ++d) pb.set_bool(c++, discharge[enrolled ? 1 : 0][d]);
       if (death_year > 0) pb.set_int(c, death_year);
+      ++c;
+      if (!std::isnan(readmission_time)) pb.set(c, readmission_time);
       ++c;
       if (opt_.engagement) pb.set(c++, p.engagement);
     }

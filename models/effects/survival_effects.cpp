@@ -84,6 +84,24 @@ SurvivalEffects estimate_survival(const Table& patients, const Table& yearly, co
       died[p] |= death.numeric_value(r) != 0;
     }
   }
+  // Another event: its time, censored by the follow-up (death or the end).
+  std::vector<double> event(n, INFINITY);
+  if (!spec.event_time_column.empty()) {
+    const Column& e = require(patients, spec.event_time_column, "time to event");
+    for (size_t p = 0; p < n; ++p) {
+      if (m.weight[p] <= 0 || e.is_missing(p)) continue;
+      event[p] = e.numeric_value(p);
+      if (!(event[p] >= 0)) {
+        throw InputError("time to event: column \"" + spec.event_time_column + "\" holds " + std::to_string(event[p]) + " (row " +
+                         std::to_string(p + 1) + "); event times are years since the index date, 0 or more, missing when "
+                         "the event did not happen");
+      }
+    }
+    for (size_t p = 0; p < n; ++p) {
+      died[p] = event[p] <= time[p];
+      time[p] = std::min(time[p], event[p]);
+    }
+  }
   Subjects all;
   for (size_t p = 0; p < n; ++p) {
     if (m.weight[p] > 0 && time[p] > 0) all.add(m, p, time[p], died[p] != 0);
@@ -99,9 +117,17 @@ SurvivalEffects estimate_survival(const Table& patients, const Table& yearly, co
                                         std::hypot(out.restricted_mean[0].std_error, out.restricted_mean[1].std_error), z);
   for (int t : spec.years) {
     Subjects s;
-    for (const auto& [r, p] : rows_of(by_year, t)) {
-      if (death.is_missing(r) || exposure.is_missing(r) || !(exposure.numeric_value(r) > 0)) continue;
-      s.add(m, p, exposure.numeric_value(r), death.numeric_value(r) != 0);
+    if (spec.event_time_column.empty()) {
+      for (const auto& [r, p] : rows_of(by_year, t)) {
+        if (death.is_missing(r) || exposure.is_missing(r) || !(exposure.numeric_value(r) > 0)) continue;
+        s.add(m, p, exposure.numeric_value(r), death.numeric_value(r) != 0);
+      }
+    } else {
+      // At risk at the start of year t: followed beyond t - 1 and no event yet.
+      for (size_t p = 0; p < n; ++p) {
+        if (m.weight[p] <= 0 || !(time[p] > t - 1)) continue;
+        s.add(m, p, std::min(time[p], static_cast<double>(t)) - (t - 1), died[p] && time[p] <= t);
+      }
     }
     out.by_year.push_back(hazard_ratio(s, z, t));
   }

@@ -24,6 +24,11 @@ namespace impactsim {
 struct SurvivalSpec {
   std::string death_column = "death";  // yearly 0/1: died in the year (exposure: options.columns.exposure)
   std::vector<int> years;              // programme years (1..H)
+  // Another event than death: a patients column holding its time in years
+  // since the index date (missing: no event), e.g. the first readmission.
+  // Each patient is followed until the event, death or the end of the last
+  // year studied, whichever comes first (death censors).
+  std::string event_time_column;
 };
 
 struct YearHazard {

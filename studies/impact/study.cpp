@@ -77,10 +77,12 @@ std::string cohort_file(const StudySpec& spec, const std::string& out_dir, bool&
     std::ifstream in(truth_path);
     const nlohmann::json t = nlohmann::json::parse(in, nullptr, false);
     const auto& g = *spec.generate;
+    const auto model = generator::make_cohort_model(g);
     reused = !t.is_discarded() && t.value("programme", "") == g.programme && t.value("seed", uint64_t{0}) == g.seed &&
              t.value("patients", int64_t{0}) == g.patients && t.value("years", 0) == g.years &&
              t.value("engagement", false) == g.engagement &&
-             t.value("parameters", nlohmann::json()) == generator::make_cohort_model(g)->parameter_file();
+             t.value("parameters", nlohmann::json()) == model->parameter_file() &&
+             t.value("columns", nlohmann::json()) == generator::cohort_columns(*model);
   }
   if (!reused) {
     generator::GenerateOutput out;
@@ -215,6 +217,17 @@ StudySpec load_study(const std::string& path) {
     spec.years = years_of(*m, "years", horizon);
     s.mortality = spec;
   }
+  if (root.has("time_to_event")) {
+    for (const ConfigTable& e : root.get_tables("time_to_event")) {
+      StudySpec::TimeToEvent ev;
+      ev.column = e.get_string("column");
+      ev.name = e.get_string("name", ev.column);
+      s.events.push_back(std::move(ev));
+    }
+    if (!root.has("mortality")) {
+      throw InputError(path + ": [[time_to_event]] needs [mortality] (its column: death censors the follow-up)");
+    }
+  }
   if (auto d = root.find_table("diagnostics")) {
     DiagnosticThresholds& t = s.diagnostics;
     t.equipoise = d->get_double("equipoise", t.equipoise);
@@ -311,7 +324,11 @@ void run_study(const StudySpec& spec, const StudyRunOptions& options, std::ostre
   std::optional<SurvivalEffects> survival;
   if (spec.mortality) {
     mortality = estimate_adjusted_mortality(patients, yearly, *spec.mortality, eo);
-    survival = estimate_survival(patients, yearly, {spec.mortality->death_column, spec.mortality->years}, eo);
+    survival = estimate_survival(patients, yearly, {spec.mortality->death_column, spec.mortality->years, ""}, eo);
+  }
+  std::vector<SurvivalEffects> events;
+  for (const StudySpec::TimeToEvent& e : spec.events) {
+    events.push_back(estimate_survival(patients, yearly, {spec.mortality->death_column, spec.mortality->years, e.column}, eo));
   }
   // The naive comparison: every member against every non-member, unweighted,
   // each patient its own cluster.
@@ -322,13 +339,18 @@ void run_study(const StudySpec& spec, const StudyRunOptions& options, std::ostre
   naive_options.difference_only = true;
   naive_options.bootstrap_replicates = 0;
   const std::vector<OutcomeEffects> naive = estimate_effects(patients, yearly, spec.outcomes, naive_options);
-  const StudyDiagnostics diagnostics = assess_study({pm, balance, spec.diagnostics, spec.level}, effects, mortality, survival);
+  const StudyDiagnostics diagnostics =
+      assess_study({pm, balance, spec.diagnostics, spec.level}, effects, mortality, survival, events, [&] {
+        std::vector<std::string> names;
+        for (const auto& e : spec.events) names.push_back(e.name);
+        return names;
+      }());
   stage(5, fmt::format("effects: {} outcomes{}; diagnostics {}", effects.size(), mortality ? ", adjusted mortality and survival" : "",
                        diagnostics.passed() ? "pass" : "FAIL"));
 
   // 6. Report.
-  StudyReportInput in{spec,     pm,        m,           balance, effects, naive, mortality,
-                      survival, diagnostics, spec.generate ? "" : fnv1a_file_hex(cohort)};
+  StudyReportInput in{spec,   pm,          m, balance, effects, naive, mortality, survival,
+                      events, diagnostics, spec.generate ? "" : fnv1a_file_hex(cohort)};
   const StudyReport report = build_study_report(in);
   write_file_atomically((fs::path(options.out_dir) / "results.json").string(), report.json + "\n");
   write_file_atomically((fs::path(options.out_dir) / "report.md").string(), report.markdown);

@@ -31,9 +31,14 @@ struct StudySpec {
   // [design]: the propensity model and matching (its keys are MatchingDesign's options).
   MatchingDesign design;
 
-  // [[outcome]] and [mortality]
+  // [[outcome]], [mortality] and [[time_to_event]] (another event than
+  // death with its time: a patients column in years since the index date).
   std::vector<OutcomeSpec> outcomes;
   std::optional<AdjustedMortalitySpec> mortality;
+  struct TimeToEvent {
+    std::string name, column;
+  };
+  std::vector<TimeToEvent> events;
   CohortColumns columns;
 
   // [diagnostics]: the gate's thresholds (CohortMethod's defaults).

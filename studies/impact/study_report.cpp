@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -183,13 +184,37 @@ std::vector<SurvivalYear> survival_years(const SurvivalResults& s) {
   return out;
 }
 
+// The words of a time-to-event section: death, or another event.
+struct EventWords {
+  std::string title;   // "Death as time to event"
+  std::string event;   // "death", "first readmission"
+  std::string events;  // column of counts: "deaths", "events"
+  std::string free;    // the curve: "survival", "free of first readmission"
+  std::string follow;  // who is followed until when
+};
+
+EventWords death_words() {
+  return {"Death as time to event", "death", "deaths", "survival",
+          "Follow-up from the index date to death or the end of the last programme year studied (time: the years' "
+          "exposures)"};
+}
+
+EventWords event_words(const std::string& name) {
+  std::string lower = name;
+  if (!lower.empty()) lower[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(lower[0])));
+  return {name + " as time to event", lower, "events", "free of " + lower,
+          "Follow-up from the index date to the event (" + lower + "), death or the end of the last programme year "
+          "studied, whichever comes first (death censors)"};
+}
+
 // Years, then the whole follow-up. A survival reveals the year's deaths and
 // survivors (S(t) / S(t-1) = 1 - d / n), like a risk beside its denominator.
-report::Table survival_table(const SurvivalResults& s) {
+report::Table survival_table(const SurvivalResults& s, const EventWords& w) {
   report::Table t;
-  t.header = {"year", "members", "controls", "members: deaths", "controls: deaths",
-              "members: survival to the end of the year (Kaplan-Meier)", "controls: survival to the end of the year (Kaplan-Meier)",
-              "hazard ratio (Cox)", "E-value of the hazard ratio (of its bound nearest 1)"};
+  t.header = {"year", "members", "controls", "members: " + w.events, "controls: " + w.events,
+              "members: " + w.free + " to the end of the year (Kaplan-Meier)",
+              "controls: " + w.free + " to the end of the year (Kaplan-Meier)", "hazard ratio (Cox)",
+              "E-value of the hazard ratio (of its bound nearest 1)"};
   auto km_cell = [](const KmCurve::At& a, const YearHazard& h, int g) {
     return Cell::of_number(report::format_interval(Unit::Proportion, a.surv, a.lower, a.upper),
                            {h.events[g], static_cast<double>(h.patients[g]) - h.events[g]});
@@ -364,16 +389,9 @@ StudyResults collect_study_results(const StudyReportInput& in) {
     r.naive.push_back(std::move(n));
   }
   r.mortality = in.mortality;
-  if (in.survival) {
-    SurvivalResults sr;
-    sr.overall = in.survival->overall;
-    sr.by_year = in.survival->by_year;
-    for (int g : {0, 1}) {
-      for (int t : in.survival->spec.years) sr.km[g].push_back(in.survival->curves[g].at(t));
-    }
-    for (int g : {0, 1}) sr.restricted_mean[g] = in.survival->restricted_mean[g];
-    sr.restricted_mean_difference = in.survival->restricted_mean_difference;
-    r.survival = std::move(sr);
+  if (in.survival) r.survival = survival_results_of(*in.survival);
+  for (size_t k = 0; k < in.events.size(); ++k) {
+    r.time_to_event.push_back({spec.events[k].name, spec.events[k].column, survival_results_of(in.events[k])});
   }
   r.diagnostics = in.diagnostics;
   r.level = spec.level;
@@ -480,48 +498,49 @@ size_t outcome_section(Document& doc, const OutcomeEffects& o, const std::vector
 }
 
 // The restricted mean survival time in words: years lived out of the first tau.
-std::string restricted_mean_sentence(const SurvivalResults& s, double level) {
+std::string restricted_mean_sentence(const SurvivalResults& s, double level, const EventWords& w) {
   const auto& m = s.restricted_mean;
   const Estimate& d = s.restricted_mean_difference;
   return fmt::format(
-      "Restricted mean survival time over the first {:g} years (the area under each Kaplan-Meier curve, survfit's "
+      "Restricted mean time {} over the first {:g} years (the area under each Kaplan-Meier curve, survfit's "
       "rmean): members {} years, controls {} years; difference {} years ({:g}% interval; each curve's standard error "
       "as survfit computes it with the matching weights as case weights, the difference's as if the groups were "
       "independent).",
-      m[0].tau, report::format_fixed(m[1].estimate, 3), report::format_fixed(m[0].estimate, 3),
+      w.free, m[0].tau, report::format_fixed(m[1].estimate, 3), report::format_fixed(m[0].estimate, 3),
       report::format_interval(Unit::Plain, d.estimate, d.lower, d.upper), 100 * level);
 }
 
-// Death as time to event: the table, Kaplan-Meier survival by group and the
-// hazard ratios by year. Returns the table's index.
-size_t survival_section(Document& doc, const SurvivalResults& s, const std::string& clustered_on, double level) {
-  doc.section("Death as time to event", 3);
+// A time to event (death, or another event): the table, Kaplan-Meier curves
+// by group and the hazard ratios by year. Returns the table's index.
+size_t survival_section(Document& doc, const SurvivalResults& s, const std::string& clustered_on, double level,
+                        const EventWords& w) {
+  doc.section(w.title, 3);
   doc.paragraph(fmt::format(
-      "Follow-up from the index date to death or the end of the last programme year studied (time: the years' "
-      "exposures). Kaplan-Meier survival by group weighted by the matching weights (Greenwood standard errors, log-log "
-      "intervals, as survival::survfit); Cox models of the hazard of death on enrolment (Efron ties, matching weights, "
+      "{}. Kaplan-Meier curves by group weighted by the matching weights (Greenwood standard errors, log-log "
+      "intervals, as survival::survfit); Cox models of the hazard of {} on enrolment (Efron ties, matching weights, "
       "robust variance clustered on {}, as coxph(cluster = )): over the whole follow-up, and in each year among those "
-      "alive at its start. Deaths are patients, unweighted.",
-      clustered_on == "patient" ? "patients" : "matched sets"));
+      "still at risk at its start. Counts are patients, unweighted.",
+      w.follow, w.event, clustered_on == "patient" ? "patients" : "matched sets"));
   const size_t table = doc.tables.size();
   const std::vector<SurvivalYear> years = survival_years(s);
-  Chart km = year_chart("Survival to the end of each programme year (Kaplan-Meier)", "survival");
+  Chart km = year_chart("Kaplan-Meier: " + w.free + " to the end of each programme year", w.free);
   add_series(km, "members", kTreatedColor, years, table, 5, 0.08, true,
              [](const SurvivalYear& y) { return Triple{y.km[1]->surv, y.km[1]->lower, y.km[1]->upper}; });
   add_series(km, "controls", kControlColor, years, table, 6, -0.08, true,
              [](const SurvivalYear& y) { return Triple{y.km[0]->surv, y.km[0]->lower, y.km[0]->upper}; });
   doc.chart(std::move(km));
-  Chart hr = year_chart("Hazard ratio of death by year (Cox)", "hazard ratio");
+  Chart hr = year_chart("Hazard ratio of " + w.event + " by year (Cox)", "hazard ratio");
   hr.options.reference_y = 1.0;
   add_series(hr, "hazard ratio", "#333333", years, table, 7, 0, false,
              [](const SurvivalYear& y) { return of_estimate(y.hazard->hazard_ratio); });
   doc.chart(std::move(hr));
-  const size_t t = doc.table(survival_table(s));
-  doc.paragraph(restricted_mean_sentence(s, level));
+  const size_t t = doc.table(survival_table(s, w));
+  doc.paragraph(restricted_mean_sentence(s, level, w));
   if (std::isfinite(s.overall.zph_chisq)) {
     doc.paragraph(fmt::format("Proportional hazards over the whole follow-up (survival::cox.zph, transform \"km\"): chi-square "
-                              "{:.2f} on 1 df, p = {}{}",
-                              s.overall.zph_chisq, report::format_p_value(s.overall.zph_p),
+                              "{:.2f} on 1 df, p {}{}",
+                              s.overall.zph_chisq,
+                              s.overall.zph_p < 0.001 ? std::string("< 0.001") : "= " + report::format_p_value(s.overall.zph_p),
                               s.overall.zph_p < 1 - level ? ": the hazard ratio changes over time; read the yearly ratios."
                                                           : "."));
   }
@@ -580,7 +599,8 @@ Document study_document(const StudyResults& r, const StudyReportInput& in) {
     mortality = doc.table(mortality_table(*r.mortality));
   }
   std::optional<size_t> survival;
-  if (r.survival) survival = survival_section(doc, *r.survival, r.clustered_on, r.level);
+  if (r.survival) survival = survival_section(doc, *r.survival, r.clustered_on, r.level, death_words());
+  for (const EventResults& e : r.time_to_event) survival_section(doc, e.survival, r.clustered_on, r.level, event_words(e.name));
   // A year's members and controls are the same figure in every yearly table.
   std::map<std::pair<std::string, size_t>, std::vector<DocumentCell>> same;
   for (size_t t : outcome_tables) {

@@ -31,6 +31,7 @@ struct StudyReportInput {
   const std::vector<OutcomeEffects>& naive;  // all members against all non-members, before matching
   const std::optional<AdjustedMortality>& mortality;
   const std::optional<SurvivalEffects>& survival;  // death as time to event, with [mortality]
+  const std::vector<SurvivalEffects>& events;      // [[time_to_event]], in the study file's order
   const StudyDiagnostics& diagnostics;             // the gate, E-values and calibration (study_sensitivity.hpp)
   std::string data_file_hash;  // FNV-1a of the cohort file's bytes, when read from a file
 };

@@ -121,6 +121,24 @@ nlohmann::json km_json(const std::vector<KmCurve::At>& points) {
   return j;
 }
 
+nlohmann::json survival_json(const SurvivalResults& s) {
+  nlohmann::json years = nlohmann::json::array();
+  for (const auto& h : s.by_year) years.push_back(hazard_json(h));
+  auto group = [](const KmCurve::RestrictedMean& m) {
+    return nlohmann::json{{"estimate", num(m.estimate)}, {"std_error", num(m.std_error)}};
+  };
+  const auto& rm = s.restricted_mean;
+  return {{"overall", hazard_json(s.overall)},
+          {"by_year", years},
+          {"km", {{"control", km_json(s.km[0])}, {"treated", km_json(s.km[1])}}},
+          {"restricted_mean",
+           {{"tau", rm[0].tau},
+            {"unit", "years"},
+            {"control", group(rm[0])},
+            {"treated", group(rm[1])},
+            {"difference", estimate_json(s.restricted_mean_difference)}}}};
+}
+
 // ---- Reading -----------------------------------------------------------------
 
 struct Reader {
@@ -257,6 +275,23 @@ StudyDiagnostics diagnostics_of(const Reader& r, const nlohmann::json& j) {
   return d;
 }
 
+SurvivalResults survival_of(const Reader& r, const nlohmann::json& sv) {
+  SurvivalResults sr;
+  sr.overall = hazard_of(r, r.at(sv, "overall"));
+  for (const auto& y : r.at(sv, "by_year")) sr.by_year.push_back(hazard_of(r, y));
+  sr.km[0] = km_of(r, r.at(r.at(sv, "km"), "control"));
+  sr.km[1] = km_of(r, r.at(r.at(sv, "km"), "treated"));
+  if (sv.contains("restricted_mean")) {
+    const auto& rm = sv["restricted_mean"];
+    for (int g : {0, 1}) {
+      const auto& v = r.at(rm, g ? "treated" : "control");
+      sr.restricted_mean[g] = {r.number(rm, "tau"), r.number(v, "estimate"), r.number(v, "std_error")};
+    }
+    sr.restricted_mean_difference = r.estimate(rm, "difference");
+  }
+  return sr;
+}
+
 OutcomeEffects outcome_of(const Reader& r, const nlohmann::json& o, std::vector<Estimate>& naive) {
   OutcomeEffects oe;
   oe.spec.name = r.text(o, "name");
@@ -317,6 +352,18 @@ OutcomeEffects outcome_of(const Reader& r, const nlohmann::json& o, std::vector<
 }
 
 }  // namespace
+
+SurvivalResults survival_results_of(const SurvivalEffects& s) {
+  SurvivalResults sr;
+  sr.overall = s.overall;
+  sr.by_year = s.by_year;
+  for (int g : {0, 1}) {
+    for (int t : s.spec.years) sr.km[g].push_back(s.curves[g].at(t));
+    sr.restricted_mean[g] = s.restricted_mean[g];
+  }
+  sr.restricted_mean_difference = s.restricted_mean_difference;
+  return sr;
+}
 
 std::string DataOrigin::describe() const {
   if (!generated) return fmt::format("cohort file {} (FNV-1a {})", file, file_hash);
@@ -383,21 +430,16 @@ nlohmann::json to_json(const StudyResults& r) {
     }
     j["adjusted_mortality"] = {{"covariates", r.mortality->spec.covariates}, {"by_year", years}};
   }
-  if (r.survival) {
-    nlohmann::json years = nlohmann::json::array();
-    for (const auto& h : r.survival->by_year) years.push_back(hazard_json(h));
-    j["survival"] = {{"overall", hazard_json(r.survival->overall)},
-                     {"by_year", years},
-                     {"km", {{"control", km_json(r.survival->km[0])}, {"treated", km_json(r.survival->km[1])}}}};
-    const auto& rm = r.survival->restricted_mean;
-    auto group = [](const KmCurve::RestrictedMean& m) {
-      return nlohmann::json{{"estimate", num(m.estimate)}, {"std_error", num(m.std_error)}};
-    };
-    j["survival"]["restricted_mean"] = {{"tau", rm[0].tau},
-                                        {"unit", "years"},
-                                        {"control", group(rm[0])},
-                                        {"treated", group(rm[1])},
-                                        {"difference", estimate_json(r.survival->restricted_mean_difference)}};
+  if (r.survival) j["survival"] = survival_json(*r.survival);
+  if (!r.time_to_event.empty()) {
+    nlohmann::json events = nlohmann::json::array();
+    for (const EventResults& e : r.time_to_event) {
+      nlohmann::json ej = survival_json(e.survival);
+      ej["name"] = e.name;
+      ej["column"] = e.column;
+      events.push_back(std::move(ej));
+    }
+    j["time_to_event"] = events;
   }
   j["diagnostics"] = diagnostics_json(r.diagnostics);
   j["confidence_level"] = r.level;
@@ -454,22 +496,9 @@ StudyResults study_results_from_json(const nlohmann::json& j, const std::string&
     }
     s.mortality = m;
   }
-  if (j.contains("survival")) {
-    const auto& sv = j["survival"];
-    SurvivalResults sr;
-    sr.overall = hazard_of(r, r.at(sv, "overall"));
-    for (const auto& y : r.at(sv, "by_year")) sr.by_year.push_back(hazard_of(r, y));
-    sr.km[0] = km_of(r, r.at(r.at(sv, "km"), "control"));
-    sr.km[1] = km_of(r, r.at(r.at(sv, "km"), "treated"));
-    if (sv.contains("restricted_mean")) {
-      const auto& rm = sv["restricted_mean"];
-      for (int g : {0, 1}) {
-        const auto& v = r.at(rm, g ? "treated" : "control");
-        sr.restricted_mean[g] = {r.number(rm, "tau"), r.number(v, "estimate"), r.number(v, "std_error")};
-      }
-      sr.restricted_mean_difference = r.estimate(rm, "difference");
-    }
-    s.survival = sr;
+  if (j.contains("survival")) s.survival = survival_of(r, j["survival"]);
+  if (j.contains("time_to_event")) {
+    for (const auto& e : j["time_to_event"]) s.time_to_event.push_back({r.text(e, "name"), r.text(e, "column"), survival_of(r, e)});
   }
   if (j.contains("diagnostics")) s.diagnostics = diagnostics_of(r, j["diagnostics"]);
   s.level = r.number(j, "confidence_level");

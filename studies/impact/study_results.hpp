@@ -33,6 +33,7 @@
 //   diagnostics                passed, thresholds, checks[] (name, subject, value, threshold, passes_at,
 //                              status, note), failures[] (sentences), negative_controls (outcomes,
 //                              empirical_null: mean, sd, estimates)
+//   time_to_event[]            name, column, and the survival block's keys, for each [[time_to_event]]
 //   confidence_level           the level of every interval
 //   standard_errors            clustered_on ("matched set" | "patient"), type ("vcovCL HC0 x G/(G-1)")
 #pragma once
@@ -82,6 +83,15 @@ struct SurvivalResults {
   Estimate restricted_mean_difference;
 };
 
+// The results of a time-to-event analysis, from the models' output.
+SurvivalResults survival_results_of(const SurvivalEffects& s);
+
+// Another event than death as a time to event ([[time_to_event]]).
+struct EventResults {
+  std::string name, column;
+  SurvivalResults survival;
+};
+
 struct StudyResults {
   std::string program;
   std::string name, title, file, file_hash;
@@ -94,6 +104,7 @@ struct StudyResults {
   std::vector<std::vector<Estimate>> naive;  // per outcome and year: the unmatched difference
   std::optional<AdjustedMortality> mortality;
   std::optional<SurvivalResults> survival;
+  std::vector<EventResults> time_to_event;
   double level = 0.95;
   std::string clustered_on = "matched set";  // what the standard errors are clustered on
   StudyDiagnostics diagnostics;               // the diagnostics gate and the negative controls' empirical null

@@ -16,6 +16,17 @@ EValue evalue_of(const Estimate& e, RatioScale scale, bool common_outcome) {
   return evalue(e.estimate, e.lower, e.upper, scale, common_outcome);
 }
 
+// Hazard ratios: common when the controls' Kaplan-Meier risk over the period exceeds 15%.
+void add_hazard_evalues(SurvivalEffects& s) {
+  const KmCurve& km = s.curves[0];
+  auto surv = [&](int t) { return t <= 0 ? 1.0 : km.at(t).surv; };
+  const int last = s.spec.years.empty() ? 0 : s.spec.years.back();
+  s.overall.evalue = evalue_of(s.overall.hazard_ratio, RatioScale::HazardRatio, common(1 - surv(last)));
+  for (YearHazard& h : s.by_year) {
+    h.evalue = evalue_of(h.hazard_ratio, RatioScale::HazardRatio, common(1 - surv(h.year) / surv(h.year - 1)));
+  }
+}
+
 void add_evalues(std::vector<OutcomeEffects>& effects, std::optional<AdjustedMortality>& mortality,
                  std::optional<SurvivalEffects>& survival) {
   for (OutcomeEffects& o : effects) {
@@ -31,16 +42,7 @@ void add_evalues(std::vector<OutcomeEffects>& effects, std::optional<AdjustedMor
   if (mortality) {
     for (YearEffect& e : mortality->years) e.odds_ratio_evalue = evalue_of(e.odds_ratio, RatioScale::OddsRatio, common(e.control.value));
   }
-  if (survival) {
-    // The controls' risk of death over the period: 1 - S(end) / S(start).
-    const KmCurve& km = survival->curves[0];
-    auto surv = [&](int t) { return t <= 0 ? 1.0 : km.at(t).surv; };
-    const int last = survival->spec.years.empty() ? 0 : survival->spec.years.back();
-    survival->overall.evalue = evalue_of(survival->overall.hazard_ratio, RatioScale::HazardRatio, common(1 - surv(last)));
-    for (YearHazard& h : survival->by_year) {
-      h.evalue = evalue_of(h.hazard_ratio, RatioScale::HazardRatio, common(1 - surv(h.year) / surv(h.year - 1)));
-    }
-  }
+  if (survival) add_hazard_evalues(*survival);
 }
 
 EmpiricalNull calibrate_on_negative_controls(std::vector<OutcomeEffects>& effects, double level,
@@ -106,6 +108,17 @@ double worst_mdrr(const std::vector<YearEffect>& years, MdrrModel model, const D
   return worst;
 }
 
+// The MDRR of a hazard ratio over the whole follow-up ("cox").
+DiagnosticCheck hazard_mdrr(const YearHazard& h, const std::string& subject, const DiagnosticThresholds& th) {
+  const double n = static_cast<double>(h.patients[0] + h.patients[1]);
+  const double m = n > 0 ? minimum_detectable_relative_risk(static_cast<double>(h.patients[1]) / n, h.events[0] + h.events[1], n,
+                                                            MdrrModel::Cox, th.alpha, th.power)
+                         : NAN;
+  DiagnosticCheck c = check("mdrr", subject, m, th.mdrr, false);
+  c.note = "whole follow-up";
+  return c;
+}
+
 }  // namespace
 
 const char* to_string(CheckStatus s) {
@@ -151,7 +164,8 @@ std::vector<std::string> StudyDiagnostics::failures() const {
 }
 
 StudyDiagnostics assess_study(const StudyAssessmentInput& in, std::vector<OutcomeEffects>& effects,
-                              std::optional<AdjustedMortality>& mortality, std::optional<SurvivalEffects>& survival) {
+                              std::optional<AdjustedMortality>& mortality, std::optional<SurvivalEffects>& survival,
+                              std::vector<SurvivalEffects>& events, const std::vector<std::string>& event_names) {
   StudyDiagnostics d;
   d.thresholds = in.thresholds;
   const DiagnosticThresholds& th = in.thresholds;
@@ -186,14 +200,10 @@ StudyDiagnostics assess_study(const StudyAssessmentInput& in, std::vector<Outcom
                              th.mdrr, false));
     d.checks.back().note = "least powered year";
   }
-  if (survival) {
-    const YearHazard& h = survival->overall;
-    const double n = static_cast<double>(h.patients[0] + h.patients[1]);
-    const double m = n > 0 ? minimum_detectable_relative_risk(static_cast<double>(h.patients[1]) / n, h.events[0] + h.events[1], n,
-                                                              MdrrModel::Cox, th.alpha, th.power)
-                           : NAN;
-    d.checks.push_back(check("mdrr", "Death as time to event (hazard ratio)", m, th.mdrr, false));
-    d.checks.back().note = "whole follow-up";
+  if (survival) d.checks.push_back(hazard_mdrr(survival->overall, "Death as time to event (hazard ratio)", th));
+  for (size_t k = 0; k < events.size(); ++k) {
+    add_hazard_evalues(events[k]);
+    d.checks.push_back(hazard_mdrr(events[k].overall, event_names[k] + " as time to event (hazard ratio)", th));
   }
   d.checks.push_back(check("ease", "negative controls", expected_absolute_systematic_error(d.null), th.ease, false));
   d.checks.back().note = d.negative_controls.empty() ? "the study lists no negative-control outcome"

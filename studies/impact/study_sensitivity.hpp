@@ -20,7 +20,7 @@
 // matching, the largest |standardized mean difference| of a covariate after
 // matching, each outcome's minimum detectable relative risk (the largest
 // over its years: the least powered year; spending and other means have
-// none), that of death, and the expected absolute systematic error of the
+// none), that of death and of each other time to event, and the expected absolute systematic error of the
 // negative controls ("not evaluated" without them).
 #pragma once
 
@@ -68,8 +68,10 @@ struct StudyAssessmentInput {
   double level = 0.95;
 };
 
+// `events`: the other events analysed as times to event, named `event_names`.
 StudyDiagnostics assess_study(const StudyAssessmentInput& in, std::vector<OutcomeEffects>& effects,
-                              std::optional<AdjustedMortality>& mortality, std::optional<SurvivalEffects>& survival);
+                              std::optional<AdjustedMortality>& mortality, std::optional<SurvivalEffects>& survival,
+                              std::vector<SurvivalEffects>& events, const std::vector<std::string>& event_names);
 
 // The check's words for reports: "passes", "FAILS", "not evaluated".
 std::string describe_check(const DiagnosticCheck& c);

@@ -343,6 +343,56 @@ TEST(StudyReport, DeathProofVersionsCountEveryMatchedPatient) {
             std::string::npos);
 }
 
+// Another event than death as a time to event: the heart-failure study's
+// first readmission, censored by death; its own section, hazard ratios with
+// E-values, and an MDRR in the diagnostics gate.
+TEST(StudyReport, FirstReadmissionIsATimeToEventCensoredByDeath) {
+  testing::TempDir dir;
+  const std::string md = run_tiny("prado_heart_failure", 3000, dir.path().string());
+  EXPECT_NE(md.find("### First readmission as time to event"), std::string::npos);
+  EXPECT_NE(md.find("| mdrr | First readmission as time to event (hazard ratio) |"), std::string::npos);
+  const StudyResults r = read_study_results(dir.file("out/results.json"));
+  ASSERT_EQ(r.time_to_event.size(), 1u);
+  const EventResults& e = r.time_to_event[0];
+  EXPECT_EQ(e.column, "readmission_time");
+  ASSERT_EQ(e.survival.by_year.size(), 3u);
+  for (int g : {0, 1}) {
+    // The whole follow-up's events are the years' events; the curve falls.
+    double sum = 0;
+    for (const YearHazard& h : e.survival.by_year) sum += h.events[g];
+    EXPECT_EQ(e.survival.overall.events[g], sum);
+    EXPECT_LT(e.survival.km[g][2].surv, e.survival.km[g][0].surv);
+    // Fewer at risk of a first readmission than alive: the readmitted leave.
+    EXPECT_LT(e.survival.by_year[1].patients[g], r.survival->by_year[1].patients[g]);
+  }
+  EXPECT_TRUE(std::isfinite(e.survival.overall.hazard_ratio.estimate));
+  EXPECT_TRUE(std::isfinite(e.survival.overall.evalue.point));
+}
+
+// Event times are years since the index date: negative ones and a missing
+// [mortality] (death censors) are errors naming the fix.
+TEST(StudyReport, TimeToEventErrors) {
+  Table patients("patients"), yearly("yearly");
+  patients.add_column(Column::int64("id", {1, 2}));
+  patients.add_column(Column::boolean("enrolled", {1, 0}));
+  patients.add_column(Column::float64("weights", {1, 1}));
+  patients.add_column(Column::int64("subclass", {1, 1}));
+  patients.add_column(Column::float64("readmission_time", {0.5, -1}));
+  yearly.add_column(Column::int64("id", {1, 2}));
+  yearly.add_column(Column::int64("year", {1, 1}));
+  yearly.add_column(Column::float64("exposure", {1, 1}));
+  yearly.add_column(Column::boolean("death", {0, 0}));
+  EXPECT_NE(testing::error_of([&] { estimate_survival(patients, yearly, {"death", {1}, "readmission_time"}); })
+                .find("event times are years since the index date, 0 or more"),
+            std::string::npos);
+  testing::TempDir dir;
+  std::string text = testing::read_file(kStudies + "/prado_heart_failure.toml");
+  text = text.substr(0, text.find("[mortality]"));
+  testing::write_file(dir.file("s.toml"), text);
+  EXPECT_NE(testing::error_of([&] { load_study(dir.file("s.toml")); }).find("[[time_to_event]] needs [mortality]"),
+            std::string::npos);
+}
+
 TEST(StudyResults, ReadingAndWritingAgainGivesTheSameResults) {
   for (const char* name : {"sophia_diabetes", "sophia_asthma", "prado_heart_failure"}) {
     const std::string path = kStudies + "/expected/" + name + ".json";

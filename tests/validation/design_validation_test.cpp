@@ -115,7 +115,7 @@ TEST(Validation, EveryOutcomeFamilyUnderEachMatchingDesign) {
       generator::GenerateOptions null_options = cohort_options(2000 + r, patients, false);
       null_options.parameters = null_parameters;
       const MatchedCohort nc = generate_and_match(null_options, design);
-      const SurvivalEffects s = estimate_survival(nc.matched, nc.cohort.yearly, {"death", {1, 2, 3, 4, 5, 6, 7}});
+      const SurvivalEffects s = estimate_survival(nc.matched, nc.cohort.yearly, {"death", {1, 2, 3, 4, 5, 6, 7}, ""});
       draws["log hazard ratio of death (null), whole follow-up"].push_back(log_draw_of(s.overall.hazard_ratio, 1.0));
       draws["log hazard ratio of death (null), year 7"].push_back(log_draw_of(s.by_year.back().hazard_ratio, 1.0));
     }
