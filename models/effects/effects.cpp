@@ -96,8 +96,9 @@ YearData year_data(const Column& outcome, const Matched& m,
   return d;
 }
 
-// Every matched patient: 1 when the event year is at most t (missing: no event).
-YearData event_by_year(const Column& event_year, const Matched& m, const std::vector<std::pair<size_t, size_t>>& rows, int t) {
+// Every patient of `rows` (patient rows in .second), with the outcome value(p).
+template <class Value>
+YearData every_patient(const Matched& m, const std::vector<std::pair<size_t, size_t>>& rows, Value value) {
   YearData d;
   const auto n = static_cast<Eigen::Index>(rows.size());
   d.y.resize(n);
@@ -105,7 +106,7 @@ YearData event_by_year(const Column& event_year, const Matched& m, const std::ve
   d.w.resize(n);
   for (Eigen::Index k = 0; k < n; ++k) {
     const size_t p = rows[static_cast<size_t>(k)].second;
-    d.y[k] = !event_year.is_missing(p) && event_year.numeric_value(p) <= t ? 1.0 : 0.0;
+    d.y[k] = value(p);
     d.treat[k] = m.treated[p];
     d.w[k] = m.weight[p];
     d.cluster.push_back(m.cluster[p]);
@@ -113,6 +114,11 @@ YearData event_by_year(const Column& event_year, const Matched& m, const std::ve
     (m.treated[p] ? d.n_treated : d.n_control)++;
   }
   return d;
+}
+
+// Every matched patient: 1 when the event year is at most t (missing: no event).
+YearData event_by_year(const Column& event_year, const Matched& m, const std::vector<std::pair<size_t, size_t>>& rows, int t) {
+  return every_patient(m, rows, [&](size_t p) { return !event_year.is_missing(p) && event_year.numeric_value(p) <= t ? 1.0 : 0.0; });
 }
 
 // Every matched patient in year t (death-proof versions): the outcome in
@@ -133,21 +139,8 @@ YearData death_proof_data(const OutcomeSpec& spec, const Column& outcome, const 
       }
     }
   }
-  YearData d;
-  const auto n = static_cast<Eigen::Index>(index_rows.size());
-  d.y.resize(n);
-  d.treat.resize(n);
-  d.w.resize(n);
-  for (Eigen::Index k = 0; k < n; ++k) {
-    const size_t p = index_rows[static_cast<size_t>(k)].second;
-    d.y[k] = spec.death_proof == DeathProof::Composite ? (died[p] || value[p] != 0 ? 1.0 : 0.0) : value[p];
-    d.treat[k] = m.treated[p];
-    d.w[k] = m.weight[p];
-    d.cluster.push_back(m.cluster[p]);
-    d.patient.push_back(p);
-    (m.treated[p] ? d.n_treated : d.n_control)++;
-  }
-  return d;
+  const bool composite = spec.death_proof == DeathProof::Composite;
+  return every_patient(m, index_rows, [&](size_t p) { return composite ? (died[p] || value[p] != 0 ? 1.0 : 0.0) : value[p]; });
 }
 
 // A year's effect with its group sizes (and, for binary and count

@@ -31,23 +31,47 @@ void expect_close(double got, double want, const std::string& what, double rel =
   EXPECT_LE(std::abs(got - want), rel * std::max(1.0, std::abs(want))) << what << ": " << got << " vs R " << want;
 }
 
+// Case c of cox_fits.csv: its data, formula, weights, clusters and ties, fitted.
+CoxFit fit_reference_case(const Table& fits, size_t c, CoxFrame& frame) {
+  auto s = [&](const char* col) { return fits.column(col).format_value(c, ""); };
+  SurvivalColumns cols;
+  cols.weights = s("weights");
+  cols.cluster = s("cluster");
+  build_cox_frame(read(s("data")), parse_survival_formula(s("formula")), cols, frame);
+  CoxOptions o;
+  o.ties = s("ties") == "breslow" ? CoxTies::Breslow : CoxTies::Efron;
+  return fit_cox(frame.data, o);
+}
+
+// data.csv as the Kaplan-Meier tests take it: groups control (0) and member (1).
+struct KmInput {
+  std::vector<double> time, w;
+  std::vector<uint8_t> status;
+  std::vector<int32_t> group;
+  const std::vector<std::string> labels = {"control", "member"};
+};
+
+KmInput read_km_input() {
+  const Table data = read("data.csv");
+  KmInput in;
+  for (size_t i = 0; i < data.num_rows(); ++i) {
+    in.time.push_back(data.column("time").numeric_value(i));
+    in.status.push_back(static_cast<uint8_t>(data.column("status").numeric_value(i)));
+    in.w.push_back(data.column("w").numeric_value(i));
+    in.group.push_back(data.column("grp").format_value(i, "") == "control" ? 0 : 1);
+  }
+  return in;
+}
+
 TEST(SurvivalReference, CoxMatchesCoxph) {
   const Table fits = read("cox_fits.csv");
   const Table coefs = read("cox_coefficients.csv");
   ASSERT_GE(fits.num_rows(), 7u);
   for (size_t c = 0; c < fits.num_rows(); ++c) {
-    auto s = [&](const char* col) { return fits.column(col).format_value(c, ""); };
-    const std::string name = s("case");
+    const std::string name = fits.column("case").format_value(c, "");
     SCOPED_TRACE(name);
-    const Table data = read(s("data"));
-    SurvivalColumns cols;
-    cols.weights = s("weights");
-    cols.cluster = s("cluster");
     CoxFrame frame;
-    build_cox_frame(data, parse_survival_formula(s("formula")), cols, frame);
-    CoxOptions o;
-    o.ties = s("ties") == "breslow" ? CoxTies::Breslow : CoxTies::Efron;
-    const CoxFit fit = fit_cox(frame.data, o);
+    const CoxFit fit = fit_reference_case(fits, c, frame);
     EXPECT_TRUE(fit.converged);
     EXPECT_EQ(fit.iterations, static_cast<int>(fits.column("iterations").numeric_value(c)));
     EXPECT_EQ(fit.n, static_cast<size_t>(fits.column("n").numeric_value(c)));
@@ -77,21 +101,11 @@ TEST(SurvivalReference, CoxMatchesCoxph) {
 }
 
 TEST(SurvivalReference, KaplanMeierMatchesSurvfit) {
-  const Table data = read("data.csv");
+  const KmInput in = read_km_input();
   const Table ref = read("km.csv");
-  std::vector<double> time, w;
-  std::vector<uint8_t> status;
-  std::vector<int32_t> group;
-  for (size_t i = 0; i < data.num_rows(); ++i) {
-    time.push_back(data.column("time").numeric_value(i));
-    status.push_back(static_cast<uint8_t>(data.column("status").numeric_value(i)));
-    w.push_back(data.column("w").numeric_value(i));
-    group.push_back(data.column("grp").format_value(i, "") == "control" ? 0 : 1);
-  }
-  const std::vector<std::string> labels = {"control", "member"};
   size_t checked = 0;
   for (bool weighted : {false, true}) {
-    const auto curves = kaplan_meier(time, status, weighted ? w : std::vector<double>{}, group, labels);
+    const auto curves = kaplan_meier(in.time, in.status, weighted ? in.w : std::vector<double>{}, in.group, in.labels);
     for (size_t r = 0; r < ref.num_rows(); ++r) {
       if ((ref.column("weighted").numeric_value(r) != 0) != weighted) continue;
       const std::string stratum = ref.column("stratum").format_value(r, "");
@@ -115,18 +129,10 @@ TEST(SurvivalReference, ProportionalHazardsTestMatchesCoxZph) {
   const Table zph = read("cox_zph.csv");
   size_t checked = 0;
   for (size_t c = 0; c < fits.num_rows(); ++c) {
-    auto s = [&](const char* col) { return fits.column(col).format_value(c, ""); };
-    const std::string name = s("case");
+    const std::string name = fits.column("case").format_value(c, "");
     SCOPED_TRACE(name);
-    const Table data = read(s("data"));
-    SurvivalColumns cols;
-    cols.weights = s("weights");
-    cols.cluster = s("cluster");
     CoxFrame frame;
-    build_cox_frame(data, parse_survival_formula(s("formula")), cols, frame);
-    CoxOptions o;
-    o.ties = s("ties") == "breslow" ? CoxTies::Breslow : CoxTies::Efron;
-    const CoxFit fit = fit_cox(frame.data, o);
+    const CoxFit fit = fit_reference_case(fits, c, frame);
     for (const char* transform : {"km", "identity", "log", "rank"}) {
       std::vector<size_t> rows;
       for (size_t r = 0; r < zph.num_rows(); ++r) {
@@ -150,22 +156,12 @@ TEST(SurvivalReference, ProportionalHazardsTestMatchesCoxZph) {
 }
 
 TEST(SurvivalReference, RestrictedMeanMatchesSurvfit) {
-  const Table data = read("data.csv");
+  const KmInput in = read_km_input();
   const Table ref = read("rmst.csv");
-  std::vector<double> time, w;
-  std::vector<uint8_t> status;
-  std::vector<int32_t> group;
-  for (size_t i = 0; i < data.num_rows(); ++i) {
-    time.push_back(data.column("time").numeric_value(i));
-    status.push_back(static_cast<uint8_t>(data.column("status").numeric_value(i)));
-    w.push_back(data.column("w").numeric_value(i));
-    group.push_back(data.column("grp").format_value(i, "") == "control" ? 0 : 1);
-  }
-  const std::vector<std::string> labels = {"control", "member"};
   ASSERT_EQ(ref.num_rows(), 12u);
   for (size_t r = 0; r < ref.num_rows(); ++r) {
     const bool weighted = ref.column("weighted").numeric_value(r) != 0;
-    const auto curves = kaplan_meier(time, status, weighted ? w : std::vector<double>{}, group, labels);
+    const auto curves = kaplan_meier(in.time, in.status, weighted ? in.w : std::vector<double>{}, in.group, in.labels);
     const std::string stratum = ref.column("stratum").format_value(r, "");
     const double tau = ref.column("tau").numeric_value(r);
     const KmCurve::RestrictedMean m = curves[stratum == "control" ? 0 : 1].restricted_mean(tau);
