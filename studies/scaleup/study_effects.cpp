@@ -8,11 +8,13 @@ namespace {
 ReportedEffect reported(const Estimate& e, double level) { return {e.estimate, e.std_error, e.lower, e.upper, level}; }
 
 // The effect on `column` by year; a year without an estimate carries the
-// previous year's (none before: no effect).
+// previous year's (none before: no effect). The outcome itself, not its
+// death-proof versions (cumulative or composite: other estimands on the
+// same column) nor a negative control.
 YearlyEffect effect_of(const StudyResults& r, const std::string& column, Estimate YearEffect::*field, bool log_scale) {
   YearlyEffect e;
   for (const OutcomeEffects& o : r.outcomes) {
-    if (o.spec.column != column) continue;
+    if (o.spec.column != column || o.spec.death_proof != DeathProof::None || o.spec.negative_control) continue;
     e.value.clear();
     e.std_error.clear();
     for (const YearEffect& y : o.years) {

@@ -314,6 +314,16 @@ TEST(Microsim, StudyEffectsKeepTheirStandardErrorsWhateverTheLevel) {
     }
   }
   EXPECT_GT(reference.death.std_error[0], 0.0);
+  // The study's death-proof versions (cumulative stays and spending, on the
+  // same columns) are other estimands: the effects are the yearly outcomes'.
+  StudyResults yearly_only = at95;
+  std::erase_if(yearly_only.outcomes, [](const OutcomeEffects& o) { return o.spec.death_proof != DeathProof::None; });
+  ASSERT_LT(yearly_only.outcomes.size(), at95.outcomes.size());
+  const EnrolmentEffects plain = enrolment_effects_from(yearly_only, path);
+  for (auto member : {&EnrolmentEffects::stays, &EnrolmentEffects::spending}) {
+    EXPECT_EQ((plain.*member).value, (reference.*member).value);
+    EXPECT_EQ((plain.*member).std_error, (reference.*member).std_error);
+  }
 }
 
 TEST(Microsim, EffectsGivenInTheScenarioFile) {
