@@ -120,6 +120,73 @@ void write_matched(const Table& patients, const Table& yearly, const std::vector
   write_hdf5(path, std::vector<const Table*>{&mp, &my});
 }
 
+// One [[outcome]]; `death_proof` says whether it asks for its death-proof version too.
+OutcomeSpec read_outcome(const ConfigTable& o, int horizon, bool& death_proof) {
+  OutcomeSpec spec;
+  spec.column = o.get_string("column");
+  spec.name = o.get_string("name", spec.column);
+  const std::string kind = o.get_string("kind");
+  if (kind == "binary") {
+    spec.kind = EffectKind::Binary;
+  } else if (kind == "count") {
+    spec.kind = EffectKind::Count;
+  } else if (kind == "spending") {
+    spec.kind = EffectKind::Mean;
+    spec.unit = "euros";
+  } else if (kind == "mean") {
+    spec.kind = EffectKind::Mean;
+    spec.unit = o.get_string("unit", "");
+  } else if (kind == "event_by_year") {
+    spec.kind = EffectKind::Binary;
+    spec.event_year = true;
+  } else {
+    throw InputError(o.where("kind") + ": \"" + kind + "\" is not binary, count, spending, mean or event_by_year");
+  }
+  const std::string model = o.get_string("model", spec.kind == EffectKind::Count ? "poisson" : "default");
+  if (spec.kind == EffectKind::Count && model != "poisson" && model != "negbin") {
+    throw InputError(o.where("model") + ": counts use \"poisson\" or \"negbin\"");
+  }
+  spec.negative_binomial = model == "negbin";
+  spec.baseline_column = o.get_string("baseline", "");
+  const std::string table = o.get_string("table", "yearly");
+  if (table != "yearly" && table != "patients") {
+    throw InputError(o.where("table") + ": \"" + table + "\" is not yearly (outcomes by year) or patients (index-year outcomes)");
+  }
+  spec.at_index = table == "patients" && !spec.event_year;
+  spec.negative_control = o.get_bool("negative_control", false);
+  if (spec.negative_control && (spec.kind == EffectKind::Mean || spec.at_index)) {
+    throw InputError(o.where("negative_control") +
+                     ": a negative control is a yearly binary or count outcome (its risk or rate ratio measures the "
+                     "design's systematic error)");
+  }
+  spec.years = years_of(o, "years", horizon);
+  death_proof = o.get_bool("death_proof", false);
+  if (death_proof && (spec.at_index || spec.event_year || spec.negative_control)) {
+    throw InputError(o.where("death_proof") +
+                     ": a death-proof version is made of a yearly outcome (not an index-year, event-year or "
+                     "negative-control one)");
+  }
+  return spec;
+}
+
+// [diagnostics]: the gate's thresholds.
+DiagnosticThresholds read_diagnostics(const ConfigTable& d) {
+  DiagnosticThresholds t;
+  t.equipoise = d.get_double("equipoise", t.equipoise);
+  t.max_smd = d.get_double("max_smd", t.max_smd);
+  t.mdrr = d.get_double("mdrr", t.mdrr);
+  t.ease = d.get_double("ease", t.ease);
+  if (d.has("equipoise_bounds")) {
+    const std::vector<double> b = d.get_doubles("equipoise_bounds");
+    if (b.size() != 2) throw InputError(d.where("equipoise_bounds") + ": give two bounds, e.g. [0.3, 0.7]");
+    t.equipoise_lower = b[0];
+    t.equipoise_upper = b[1];
+  }
+  const std::string bad = t.invalid();
+  if (!bad.empty()) throw InputError(d.where() + ": " + bad);
+  return t;
+}
+
 }  // namespace
 
 StudySpec load_study(const std::string& path) {
@@ -162,50 +229,8 @@ StudySpec load_study(const std::string& path) {
 
   if (root.has("outcome")) {
     for (const ConfigTable& o : root.get_tables("outcome")) {
-      OutcomeSpec spec;
-      spec.column = o.get_string("column");
-      spec.name = o.get_string("name", spec.column);
-      const std::string kind = o.get_string("kind");
-      if (kind == "binary") {
-        spec.kind = EffectKind::Binary;
-      } else if (kind == "count") {
-        spec.kind = EffectKind::Count;
-      } else if (kind == "spending") {
-        spec.kind = EffectKind::Mean;
-        spec.unit = "euros";
-      } else if (kind == "mean") {
-        spec.kind = EffectKind::Mean;
-        spec.unit = o.get_string("unit", "");
-      } else if (kind == "event_by_year") {
-        spec.kind = EffectKind::Binary;
-        spec.event_year = true;
-      } else {
-        throw InputError(o.where("kind") + ": \"" + kind + "\" is not binary, count, spending, mean or event_by_year");
-      }
-      const std::string model = o.get_string("model", spec.kind == EffectKind::Count ? "poisson" : "default");
-      if (spec.kind == EffectKind::Count && model != "poisson" && model != "negbin") {
-        throw InputError(o.where("model") + ": counts use \"poisson\" or \"negbin\"");
-      }
-      spec.negative_binomial = model == "negbin";
-      spec.baseline_column = o.get_string("baseline", "");
-      const std::string table = o.get_string("table", "yearly");
-      if (table != "yearly" && table != "patients") {
-        throw InputError(o.where("table") + ": \"" + table + "\" is not yearly (outcomes by year) or patients (index-year outcomes)");
-      }
-      spec.at_index = table == "patients" && !spec.event_year;
-      spec.negative_control = o.get_bool("negative_control", false);
-      if (spec.negative_control && (spec.kind == EffectKind::Mean || spec.at_index)) {
-        throw InputError(o.where("negative_control") +
-                         ": a negative control is a yearly binary or count outcome (its risk or rate ratio measures the "
-                         "design's systematic error)");
-      }
-      spec.years = years_of(o, "years", horizon);
-      const bool death_proof = o.get_bool("death_proof", false);
-      if (death_proof && (spec.at_index || spec.event_year || spec.negative_control)) {
-        throw InputError(o.where("death_proof") +
-                         ": a death-proof version is made of a yearly outcome (not an index-year, event-year or "
-                         "negative-control one)");
-      }
+      bool death_proof = false;
+      const OutcomeSpec spec = read_outcome(o, horizon, death_proof);
       s.outcomes.push_back(spec);
       if (death_proof) s.outcomes.push_back(death_proof_version(spec));
     }
@@ -228,21 +253,7 @@ StudySpec load_study(const std::string& path) {
       throw InputError(path + ": [[time_to_event]] needs [mortality] (its column: death censors the follow-up)");
     }
   }
-  if (auto d = root.find_table("diagnostics")) {
-    DiagnosticThresholds& t = s.diagnostics;
-    t.equipoise = d->get_double("equipoise", t.equipoise);
-    t.max_smd = d->get_double("max_smd", t.max_smd);
-    t.mdrr = d->get_double("mdrr", t.mdrr);
-    t.ease = d->get_double("ease", t.ease);
-    if (d->has("equipoise_bounds")) {
-      const std::vector<double> b = d->get_doubles("equipoise_bounds");
-      if (b.size() != 2) throw InputError(d->where("equipoise_bounds") + ": give two bounds, e.g. [0.3, 0.7]");
-      t.equipoise_lower = b[0];
-      t.equipoise_upper = b[1];
-    }
-    const std::string bad = t.invalid();
-    if (!bad.empty()) throw InputError(d->where() + ": " + bad);
-  }
+  if (auto d = root.find_table("diagnostics")) s.diagnostics = read_diagnostics(*d);
   if (auto r = root.find_table("report")) {
     s.level = r->get_double("level", 0.95);
     if (!(s.level > 0 && s.level < 1)) throw InputError(r->where("level") + ": the confidence level lies in (0, 1)");
