@@ -23,6 +23,8 @@ struct Sorted {
   std::vector<double> time, w, off;
   std::vector<uint8_t> dead;
   std::vector<int64_t> stratum;
+  // The passes' scratch (risk scores, cross-product weights), allocated once per fit.
+  mutable std::vector<double> risk, v;
 };
 
 // The rows in order of (stratum, time, row): a stable LSD radix sort of the
@@ -72,30 +74,31 @@ Sorted sort_subjects(const CoxData& d) {
   Sorted s;
   s.n = d.time.size();
   s.p = static_cast<size_t>(d.x->cols());
-  const std::vector<size_t> order = sorted_order(d);
-  s.order.resize(s.n);
+  s.order = sorted_order(d);
   s.time.resize(s.n);
   s.w.resize(s.n);
   s.off.resize(s.n);
   s.dead.resize(s.n);
   s.stratum.resize(s.n);
-  for (size_t k = 0; k < s.n; ++k) {
-    const size_t i = order[k];
-    s.order[k] = i;
-    s.time[k] = d.time[i];
-    s.stratum[k] = d.strata.empty() ? int64_t{0} : d.strata[i];
-    s.w[k] = d.weights.empty() ? 1.0 : d.weights[i];
-    s.off[k] = d.offset.empty() ? 0.0 : d.offset[i];
-    s.dead[k] = d.status[i];
-  }
   // Covariates centred, each subject's contiguous: transposed in input order
-  // (sequential reads), then gathered a subject (p doubles) at a time.
+  // (sequential reads), then gathered a subject (p doubles) at a time; the
+  // other columns gathered alongside (copies: in parallel, the same bits).
   const Eigen::VectorXd mean = d.x->colwise().mean().transpose();
-  const Eigen::MatrixXd xt0 = d.x->transpose();
+  Eigen::MatrixXd xt0(static_cast<Eigen::Index>(s.p), static_cast<Eigen::Index>(s.n));
+  parallel_for_blocks(s.n, 1 << 16, [&](size_t, size_t begin, size_t end) {
+    const auto b = static_cast<Eigen::Index>(begin), m = static_cast<Eigen::Index>(end - begin);
+    xt0.middleCols(b, m) = d.x->middleRows(b, m).transpose();
+  });
   s.xt.resize(static_cast<Eigen::Index>(s.p), static_cast<Eigen::Index>(s.n));
   parallel_for_blocks(s.n, 1 << 16, [&](size_t, size_t begin, size_t end) {
     for (size_t k = begin; k < end; ++k) {
-      s.xt.col(static_cast<Eigen::Index>(k)) = xt0.col(static_cast<Eigen::Index>(s.order[k])) - mean;
+      const size_t i = s.order[k];
+      s.xt.col(static_cast<Eigen::Index>(k)) = xt0.col(static_cast<Eigen::Index>(i)) - mean;
+      s.time[k] = d.time[i];
+      s.stratum[k] = d.strata.empty() ? int64_t{0} : d.strata[i];
+      s.w[k] = d.weights.empty() ? 1.0 : d.weights[i];
+      s.off[k] = d.offset.empty() ? 0.0 : d.offset[i];
+      s.dead[k] = d.status[i];
     }
   });
   return s;
@@ -152,10 +155,15 @@ Eigen::MatrixXd weighted_crossprod(const Eigen::MatrixXd& xt, const std::vector<
       [&](size_t begin, size_t end) {
         // Eigen's matrix product runs on one thread inside a parallel region
         // and blocks for one thread always: the same sums whatever the count.
+        // v >= 0 (a subject's at-risk weight includes its own death time's,
+        // which exceeds that time's death weight): a symmetric rank-m update
+        // of the columns scaled by sqrt(v), half the products of a full one.
         const auto m = static_cast<Eigen::Index>(end - begin);
-        const auto block = xt.middleCols(static_cast<Eigen::Index>(begin), m);
-        const Eigen::Map<const Eigen::VectorXd> vb(v.data() + begin, m);
-        Eigen::MatrixXd c = block * vb.asDiagonal() * block.transpose();
+        const Eigen::Map<const Eigen::ArrayXd> vb(v.data() + begin, m);
+        const Eigen::MatrixXd scaled = xt.middleCols(static_cast<Eigen::Index>(begin), m).array().rowwise() * vb.max(0.0).sqrt().transpose();
+        Eigen::MatrixXd c = Eigen::MatrixXd::Zero(xt.rows(), xt.rows());
+        c.selfadjointView<Eigen::Lower>().rankUpdate(scaled);
+        c.triangularView<Eigen::StrictlyUpper>() = c.transpose();
         return c;
       },
       [](Eigen::MatrixXd& acc, const Eigen::MatrixXd& part) { acc += part; });
@@ -168,7 +176,8 @@ Pass cox_pass(const Sorted& s, const std::vector<TieGroup>& groups, const Eigen:
   out.info = Eigen::MatrixXd::Zero(p, p);
   const Eigen::VectorXd eta =
       s.xt.transpose() * beta + Eigen::Map<const Eigen::VectorXd>(s.off.data(), static_cast<Eigen::Index>(s.n));
-  std::vector<double> risk(s.n);
+  std::vector<double>& risk = s.risk;
+  risk.resize(s.n);
   parallel_for_blocks(s.n, size_t{1} << 15, [&](size_t, size_t begin, size_t end) {
     for (size_t k = begin; k < end; ++k) risk[k] = s.w[k] * std::exp(eta[static_cast<Eigen::Index>(k)]);
   });
@@ -232,7 +241,8 @@ Pass cox_pass(const Sorted& s, const std::vector<TieGroup>& groups, const Eigen:
     }
   }
   // v_k: the at-risk weights of the death times up to k's (forward within its stratum).
-  std::vector<double> v(s.n);
+  std::vector<double>& v = s.v;
+  v.resize(s.n);
   double cumulative = 0;
   for (size_t gi = 0; gi < groups.size(); ++gi) {
     const TieGroup& g = groups[gi];
