@@ -32,8 +32,8 @@
 #include "data/generator/cohort_model.hpp"
 #include "data/generator/demographics.hpp"
 #include "data/generator/draws.hpp"
+#include "data/generator/negative_controls.hpp"
 #include "data/generator/parameters.hpp"
-#include "engine/error.hpp"
 
 namespace impactsim::generator {
 namespace {
@@ -48,8 +48,6 @@ enum YearDraw { uDeath, uDeathTime, uExam0, uHba1c = uExam0 + kExams, uGp, uStay
                 uDrugs, uOnset0, kYearDraws = uOnset0 + 4 };
 enum BaselineDraw { bDemographics, bType1 = bDemographics + DemographicsModel::kDraws, bInsulin, bComorb0, bCare = bComorb0 + 4,
                     bFrailty, bEngagement, bEnrol, kBaselineDrawCount };
-
-constexpr int kNegativeControls = 3;
 
 enum Comorbidity { kCardiovascular, kRenal, kHeartFailure, kRetinopathy, kComorbidities };
 const char* const kComorbNames[kComorbidities] = {"cardiovascular", "renal_disease", "heart_failure", "retinopathy"};
@@ -73,8 +71,6 @@ struct Params {
   double enrol_intercept, enrol_fundus, enrol_renal, enrol_dental, enrol_per_hba1c, enrol_low_income,
       enrol_per_quintile, enrol_age_per_decade, enrol_pilot;
   double engagement_enrol, engagement_exam, engagement_death, engagement_stays;
-  std::vector<std::string> nc_names;
-  std::vector<double> nc_intercept, nc_age_per_decade, nc_care_loading, nc_engagement;
 };
 
 Params read_params(const Parameters& p, int years) {
@@ -145,17 +141,6 @@ Params read_params(const Parameters& p, int years) {
   q.engagement_exam = p.value("engagement", "exam_log_odds");
   q.engagement_death = p.value("engagement", "death_log_odds");
   q.engagement_stays = p.value("engagement", "stays_log_rate");
-  q.nc_names = p.strings("negative_controls", "names");
-  q.nc_intercept = p.values("negative_controls", "intercept");
-  q.nc_age_per_decade = p.values("negative_controls", "age_per_decade");
-  q.nc_care_loading = p.values("negative_controls", "follow_up_loading");
-  q.nc_engagement = p.values("engagement", "negative_control_log_odds");
-  for (const auto* v : {&q.nc_intercept, &q.nc_age_per_decade, &q.nc_care_loading, &q.nc_engagement}) {
-    if (static_cast<int>(v->size()) != kNegativeControls || static_cast<int>(q.nc_names.size()) != kNegativeControls) {
-      throw InputError(p.path() + ": [negative_controls] and engagement.negative_control_log_odds need " +
-                       std::to_string(kNegativeControls) + " values each");
-    }
-  }
   return q;
 }
 
@@ -164,14 +149,14 @@ struct Patient : Demographics {
   bool comorb[kComorbidities];
   int n_comorb;
   double care, frailty, engagement;
-  double exam_lp[kExams], hba1c_lp, gp_lp, stays_lp, death_lp, drugs_lp, nc_lp[kNegativeControls];
+  double exam_lp[kExams], hba1c_lp, gp_lp, stays_lp, death_lp, drugs_lp, nc_lp[NegativeControls::kCount];
   // Without enrolment these do not change from year to year: computed once.
   double exam_p0[kExams], hba1c_mean0, gp_mean0, stays_mean0;
 };
 
 // One year of one arm.
 struct Year {
-  bool death, exam[kExams], onset[kComorbidities], negative_control[kNegativeControls];
+  bool death, exam[kExams], onset[kComorbidities], negative_control[NegativeControls::kCount];
   double exposure;
   int64_t hba1c, gp, stays, days, ambulatory, hospital, drugs;
 };
@@ -179,7 +164,7 @@ struct Year {
 class DiabetesModel final : public CohortModel {
  public:
   DiabetesModel(const GenerateOptions& o, const Parameters& p)
-      : opt_(o), demographics_(p), q_(read_params(p, o.years)) {
+      : opt_(o), demographics_(p), q_(read_params(p, o.years)), negative_controls_(p, "follow_up_loading") {
     for (int t = -2; t <= o.years; ++t) {
       growth_.push_back(std::pow(1.0 + q_.spending_growth, t + 1));
       stays_age_factor_.push_back(std::exp(q_.stays_age_per_decade * std::max(0, t + 1) / 10.0));
@@ -226,11 +211,7 @@ class DiabetesModel final : public CohortModel {
     });
     for (auto& c : spending_columns(false)) yearly_.columns.push_back(std::move(c));
     for (const char* c : kComorbNames) yearly_.columns.push_back({c, ColumnType::Bool, {}, 64, "comorbidity recorded by the end of the year"});
-    const char* const nc_what[kNegativeControls] = {"dermatologist visit", "hearing test or ENT visit", "emergency care for an injury"};
-    for (int k = 0; k < kNegativeControls; ++k) {
-      yearly_.columns.push_back({q_.nc_names[static_cast<size_t>(k)], ColumnType::Bool, {}, 64,
-                                 std::string(nc_what[k]) + " in the year (negative control: enrolment has no effect)"});
-    }
+    negative_controls_.add_columns(yearly_.columns);
     truth_ = {
         {"fundus_2y", OutcomeKind::Proportion, "fundus exam in the 2-year window"},
         {"renal_check", OutcomeKind::Proportion, "creatinine and albuminuria in the year"},
@@ -261,6 +242,7 @@ class DiabetesModel final : public CohortModel {
   GenerateOptions opt_;
   DemographicsModel demographics_;
   Params q_;
+  NegativeControls negative_controls_;
   // By year index t + 2 (t = -2..H): spending growth from year -1, stays' age factor.
   std::vector<double> growth_, stays_age_factor_;
   // By follow-up year - 1: members' rate ratios of HbA1c tests and GP visits.
@@ -302,10 +284,7 @@ Patient DiabetesModel::draw_patient(int64_t id) const {
   for (int c = 0; c < kComorbidities; ++c) p.death_lp += p.comorb[c] ? q_.death_comorb[c] : 0.0;
   p.drugs_lp = q_.drugs_log_mean + (p.insulin ? q_.drugs_insulin : 0.0) + q_.drugs_comorbidity * p.n_comorb;
   for (int e = 0; e < kExams; ++e) p.exam_p0[e] = logistic(p.exam_lp[e]);
-  for (int k = 0; k < kNegativeControls; ++k) {
-    const auto j = static_cast<size_t>(k);
-    p.nc_lp[k] = q_.nc_intercept[j] + q_.nc_age_per_decade[j] * age_dec + q_.nc_care_loading[j] * p.care + q_.nc_engagement[j] * p.engagement;
-  }
+  negative_controls_.baseline(age_dec, p.care, p.engagement, p.nc_lp);
   p.hba1c_mean0 = std::exp(p.hba1c_lp);
   p.gp_mean0 = std::exp(p.gp_lp);
   p.stays_mean0 = std::exp(p.stays_lp);
@@ -366,9 +345,7 @@ Year DiabetesModel::draw_year(const Patient& p, int64_t id, int t, int arm, cons
   y.drugs = euros(std::exp(p.drugs_lp + q_.drugs_comorbidity * gained + q_.drugs_sd * RandomStream::normal_quantile(u[uDrugs])) *
                   y.exposure * growth);
   // Negative controls: the stream's next uniforms, the same in both arms (no effect).
-  for (int k = 0; k < kNegativeControls; ++k) {
-    y.negative_control[k] = s.uniform() < logistic(p.nc_lp[k] + q_.nc_age_per_decade[static_cast<size_t>(k)] * t / 10.0) * y.exposure;
-  }
+  negative_controls_.draw(p.nc_lp, t, y.exposure, s, y.negative_control);
   return y;
 }
 
@@ -446,7 +423,7 @@ void DiabetesModel::generate(int64_t first_id, int64_t count, BlockBuilder& pb, 
         yb.set_int(c++, y.drugs);
         yb.set_int(c++, total);
         for (int k = 0; k < kComorbidities; ++k) yb.set_bool(c++, comorb[k]);
-        for (int k = 0; k < kNegativeControls; ++k) yb.set_bool(c++, y.negative_control[k]);
+        for (int k = 0; k < NegativeControls::kCount; ++k) yb.set_bool(c++, y.negative_control[k]);
       }
     }
     if (enrolled) tally.add_member();
@@ -494,9 +471,7 @@ nlohmann::json DiabetesModel::true_parameters() const {
                                {"meaning", "member ratio of the extra days per stay beyond the first"}};
   j["hba1c_log_rate"] = {{"by_year", q_.hba1c_effect}, {"meaning", "member effect on the log rate of HbA1c tests"}};
   j["gp_log_rate"] = {{"by_year", q_.gp_effect}, {"meaning", "member effect on the log rate of GP visits"}};
-  j["negative_controls"] = {{"outcomes", q_.nc_names},
-                            {"meaning", "yearly outcomes enrolment does not change: every true effect is null (risk "
-                                        "ratio 1); with the engagement trait on they share its confounding"}};
+  j["negative_controls"] = negative_controls_.truth();
   return j;
 }
 

@@ -11,12 +11,14 @@
 // gamma frailty, member rate ratio), days, GP visits and spending; the time
 // of the first readmission (the 30-day one, or the first stay of the
 // follow-up years), its timing drawn from uniforms after all the others so
-// that every other column is as before.
+// that every other column is as before; negative-control outcomes each year
+// (data/generator/negative_controls.hpp), drawn last too.
 #include <cmath>
 
 #include "data/generator/cohort_model.hpp"
 #include "data/generator/demographics.hpp"
 #include "data/generator/draws.hpp"
+#include "data/generator/negative_controls.hpp"
 
 namespace impactsim::generator {
 namespace {
@@ -38,11 +40,12 @@ struct Patient : Demographics {
   int n_comorb;
   int64_t prior_stays, index_los;
   double frailty, engagement, death_lp, stays_mean;
+  double nc_lp[NegativeControls::kCount];
 };
 
 class HeartFailureModel final : public CohortModel {
  public:
-  HeartFailureModel(const GenerateOptions& o, const Parameters& p) : opt_(o), demographics_(p) {
+  HeartFailureModel(const GenerateOptions& o, const Parameters& p) : opt_(o), demographics_(p), negative_controls_(p, "") {
     double acc = 0;
     for (double w : p.values("population", "nyha_class")) nyha_cdf_.push_back(acc += w);
     for (double& c : nyha_cdf_) c /= acc;
@@ -114,6 +117,7 @@ class HeartFailureModel final : public CohortModel {
         {"gp_visits", ColumnType::Int64, {}, 8, "GP visits in the year"},
     });
     for (auto& c : spending_columns(false)) yearly_.columns.push_back(std::move(c));
+    negative_controls_.add_columns(yearly_.columns);
     truth_ = {
         {"gp_15d", OutcomeKind::AtIndex, "GP seen within 15 days of discharge"},
         {"nurse_15d", OutcomeKind::AtIndex, "nurse seen within 15 days of discharge"},
@@ -138,7 +142,8 @@ class HeartFailureModel final : public CohortModel {
             {"death_odds_ratio",
              {{"by_year", death_or_},
               {"meaning", "odds ratio of death in year t for members, conditional on sex, age, NYHA class and the "
-                          "number of comorbidities"}}}};
+                          "number of comorbidities"}}},
+            {"negative_controls", negative_controls_.truth()}};
   }
 
   void generate(int64_t first_id, int64_t count, BlockBuilder& pb, BlockBuilder& yb, TruthTally& tally) const override {
@@ -201,6 +206,8 @@ class HeartFailureModel final : public CohortModel {
             }
           }
           const double u_first_stay = sy.uniform();  // drawn last: earlier draws unchanged
+          bool negative_control[NegativeControls::kCount];
+          negative_controls_.draw(p.nc_lp, t, exposure, sy, negative_control);
           if (observed) {
             if (death) death_year = t;
             // The first of `stays` uniform times within the year's exposure.
@@ -220,6 +227,7 @@ class HeartFailureModel final : public CohortModel {
             yb.set_int(c++, hospital);
             yb.set_int(c++, drugs);
             yb.set_int(c++, total);
+            for (bool v : negative_control) yb.set_bool(c++, v);
           }
           if (death) break;
         }
@@ -262,11 +270,13 @@ class HeartFailureModel final : public CohortModel {
     p.stays_mean = std::exp(stays_log_mean_ + stays_per_comorbidity_ * p.n_comorb + stays_nyha_ * p.nyha +
                             stays_per_prior_ * static_cast<double>(std::min<int64_t>(p.prior_stays, 5)) +
                             eng_stays_ * p.engagement) * p.frailty;
+    negative_controls_.baseline(age_dec, 0.0, p.engagement, p.nc_lp);
     return p;
   }
 
   GenerateOptions opt_;
   DemographicsModel demographics_;
+  NegativeControls negative_controls_;
   std::vector<double> nyha_cdf_;
   double prevalence_[kComorbidities];
   double discharge_intercept_[kDischargeOutcomes], discharge_effect_[kDischargeOutcomes];
