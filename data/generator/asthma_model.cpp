@@ -9,12 +9,15 @@
 // frailty, not driven by adherence: the published evaluation found no effect),
 // asthma control (from exacerbations and a yearly draw), hospital stays, death
 // (rare), spending (controller drugs in proportion to days covered, relievers,
-// ambulatory care plus the members' extra follow-up).
+// ambulatory care plus the members' extra follow-up); negative-control
+// outcomes each year (data/generator/negative_controls.hpp), drawn from the
+// patient-year's last uniforms so that every other column is as before.
 #include <cmath>
 
 #include "data/generator/cohort_model.hpp"
 #include "data/generator/demographics.hpp"
 #include "data/generator/draws.hpp"
+#include "data/generator/negative_controls.hpp"
 
 namespace impactsim::generator {
 namespace {
@@ -29,18 +32,20 @@ struct Patient : Demographics {
   int severity;  // 0 mild, 1 moderate, 2 severe
   bool smoker;
   double adherence, frailty, engagement;
+  double nc_lp[NegativeControls::kCount];
   double pdc_lp, exac_mean, stays_mean, death_lp;
 };
 
 struct Year {
-  bool death;
+  bool death, negative_control[NegativeControls::kCount];
   double exposure, pdc;
   int64_t exacerbations, control, stays, days, ambulatory, hospital, drugs;
 };
 
 class AsthmaModel final : public CohortModel {
  public:
-  AsthmaModel(const GenerateOptions& o, const Parameters& p) : opt_(o), demographics_(p) {
+  AsthmaModel(const GenerateOptions& o, const Parameters& p)
+      : opt_(o), demographics_(p), negative_controls_(p, "follow_up_loading") {
     double acc = 0;
     for (double w : p.values("population", "severity")) severity_cdf_.push_back(acc += w);
     for (double& c : severity_cdf_) c /= acc;
@@ -109,6 +114,7 @@ class AsthmaModel final : public CohortModel {
         {"hosp_days", ColumnType::Int64, {}, 16, "days in hospital in the year"},
     });
     for (auto& c : spending_columns(false)) yearly_.columns.push_back(std::move(c));
+    negative_controls_.add_columns(yearly_.columns);
     truth_ = {
         {"pdc", OutcomeKind::Mean, "proportion of days covered"},
         {"adherent", OutcomeKind::Proportion, "pdc at least 0.8"},
@@ -127,7 +133,8 @@ class AsthmaModel final : public CohortModel {
     return {{"adherence_log_odds", {{"by_year", pdc_effect_}, {"meaning", "member shift of the log-odds of pdc"}}},
             {"exacerbation_rate_ratio", {{"by_year", exac_rate_ratio_}, {"meaning", "member rate ratio"}}},
             {"member_extra_ambulatory", {{"by_year", member_ambulatory_}, {"meaning", "member extra ambulatory euros"}}},
-            {"death_odds_ratio", {{"by_year", death_or_}, {"meaning", "member odds ratio of death in the year"}}}};
+            {"death_odds_ratio", {{"by_year", death_or_}, {"meaning", "member odds ratio of death in the year"}}},
+            {"negative_controls", negative_controls_.truth()}};
   }
 
   void generate(int64_t first_id, int64_t count, BlockBuilder& pb, BlockBuilder& yb, TruthTally& tally) const override {
@@ -174,6 +181,7 @@ class AsthmaModel final : public CohortModel {
             yb.set_int(c++, y.hospital);
             yb.set_int(c++, y.drugs);
             yb.set_int(c++, total);
+            for (bool v : y.negative_control) yb.set_bool(c++, v);
           }
           if (y.death) break;
         }
@@ -219,6 +227,7 @@ class AsthmaModel final : public CohortModel {
     p.exac_mean = std::exp(exac_log_mean_ + exac_per_severity_ * p.severity + (p.smoker ? exac_smoker_ : 0.0) +
                            eng_exac_ * p.engagement) * p.frailty;
     p.death_lp = death_intercept_ + death_age_ * age_dec + death_severity_ * p.severity;
+    negative_controls_.baseline(age_dec, p.adherence, p.engagement, p.nc_lp);
     return p;
   }
 
@@ -256,11 +265,13 @@ class AsthmaModel final : public CohortModel {
                           reliever_cost_ * static_cast<double>(y.exacerbations)) *
                          std::exp(drugs_sd_ * RandomStream::normal_quantile(u[uDrugs]) - drugs_sd_ * drugs_sd_ / 2);
     y.drugs = euros(drugs * growth);
+    negative_controls_.draw(p.nc_lp, t, y.exposure, s, y.negative_control);
     return y;
   }
 
   GenerateOptions opt_;
   DemographicsModel demographics_;
+  NegativeControls negative_controls_;
   std::vector<double> severity_cdf_;
   double smoker_, adherence_sd_, pdc_intercept_, pdc_noise_sd_, pdc_per_severity_, pdc_age_, frailty_shape_,
       exac_log_mean_, exac_per_severity_, exac_smoker_, controlled_, stays_per_exac_, stays_base_, mean_los_,
