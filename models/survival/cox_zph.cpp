@@ -1,13 +1,14 @@
 #include "models/survival/cox_zph.hpp"
 
-#include <Eigen/Cholesky>
 #include <Eigen/LU>
 #include <algorithm>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
+#include <iterator>
 #include <numeric>
 
 #include "engine/error.hpp"
+#include "models/survival/kaplan_meier.hpp"
 
 namespace impactsim {
 namespace {
@@ -38,19 +39,12 @@ std::vector<double> transformed_times(const CoxData& d, ZphTransform transform) 
       return g;
     }
     case ZphTransform::KaplanMeier: {
-      // 1 - S(t-): the unweighted Kaplan-Meier of all subjects just before t.
-      std::vector<size_t> order(n);
-      std::iota(order.begin(), order.end(), 0);
-      std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return d.time[a] < d.time[b]; });
-      double surv = 1, at_risk = static_cast<double>(n);
-      for (size_t i = 0; i < n;) {
-        size_t j = i;
-        double deaths = 0;
-        while (j < n && d.time[order[j]] == d.time[order[i]]) deaths += d.status[order[j++]];
-        for (size_t k = i; k < j; ++k) g[order[k]] = 1 - surv;
-        surv *= 1 - deaths / at_risk;
-        at_risk -= static_cast<double>(j - i);
-        i = j;
+      // 1 - S(t-): the unweighted Kaplan-Meier of all subjects at the last time before t.
+      const KmCurve km = kaplan_meier(d.time, d.status, {}, {}, {"all"})[0];
+      for (size_t i = 0; i < n; ++i) {
+        const auto at = std::lower_bound(km.points.begin(), km.points.end(), d.time[i],
+                                         [](const KmPoint& pt, double t) { return pt.time < t; });
+        g[i] = 1 - (at == km.points.begin() ? 1.0 : std::prev(at)->surv);
       }
       return g;
     }
